@@ -1,0 +1,104 @@
+"""Inputs of annotation jobs: a JSONL file of solutions, or solutions sampled in the synthetic world.
+
+JSONL rows: ``{"problem": str, "steps": [str, ...] | "response": str, "gold": str}`` plus optional
+``id``, ``source``, ``difficulty`` and ``meta`` (a dict). A ``response`` is split into steps on
+blank lines. ``gold`` is needed for MC estimation, not for judging.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+from prmlib.solution import Solution, split_steps
+
+_META_FIELDS = ("id", "source", "difficulty")
+
+
+def read_solutions(path: str | Path, require_gold: bool = True) -> list[Solution]:
+    """Solutions from a JSONL file; errors name the file, line and field."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"input file {path} does not exist")
+    out: list[Solution] = []
+    with open(path, encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            where = f"{path}:{lineno}"
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{where}: not valid JSON ({exc})") from exc
+            if not isinstance(row, dict):
+                raise ValueError(f"{where}: a row must be a JSON object")  # noqa: TRY004 (bad input file)
+            out.append(solution_from_row(row, where, require_gold))
+    if not out:
+        raise ValueError(f"{path} holds no solutions")
+    return out
+
+
+def solution_from_row(row: dict, where: str = "row", require_gold: bool = True) -> Solution:
+    """One :class:`Solution` from an input row (see the module docstring)."""
+    problem = row.get("problem")
+    if not isinstance(problem, str) or not problem.strip():
+        raise ValueError(f"{where}: field 'problem' must be a non-empty string")
+    if "steps" in row:
+        steps = row["steps"]
+        if not isinstance(steps, list) or not all(isinstance(s, str) for s in steps):
+            raise ValueError(f"{where}: field 'steps' must be a list of strings")
+    elif "response" in row:
+        if not isinstance(row["response"], str):
+            raise ValueError(f"{where}: field 'response' must be a string")
+        steps = split_steps(row["response"])
+    else:
+        raise ValueError(f"{where}: needs a 'steps' list or a 'response' string")
+    if not steps:
+        raise ValueError(f"{where}: the solution has no steps")
+    gold = row.get("gold")
+    if gold is None and require_gold:
+        raise ValueError(f"{where}: field 'gold' (the gold final answer) is required")
+    meta = dict(row.get("meta") or {})
+    for key in _META_FIELDS:
+        if key in row:
+            meta[key] = row[key]
+    return Solution(problem=problem, steps=list(steps), gold=None if gold is None else str(gold), meta=meta)
+
+
+def synthetic_solutions(
+    n: int,
+    seed: int = 0,
+    difficulties: Sequence[int] = (1, 2, 3, 4, 5),
+    per_problem: int = 1,
+    policy=None,
+) -> list[Solution]:
+    """Solutions sampled by the synthetic policy on ``n`` synthetic problems.
+
+    Problems are spread evenly over ``difficulties`` (the first levels get one more when ``n`` does
+    not divide); each gets ``per_problem`` sampled solutions. ``meta`` holds ``source="synthetic"``,
+    ``difficulty`` and ``problem_id``.
+    """
+    from prmlib.synth import SyntheticPolicy, make_problems
+
+    if n < 1:
+        raise ValueError(f"need at least one synthetic problem, got {n}")
+    if per_problem < 1:
+        raise ValueError(f"per_problem must be >= 1, got {per_problem}")
+    policy = policy or SyntheticPolicy()
+    levels = list(difficulties)
+    out: list[Solution] = []
+    for j, d in enumerate(levels):
+        count = n // len(levels) + (1 if j < n % len(levels) else 0)
+        if count == 0:
+            continue
+        problems = make_problems(count, difficulty=d, seed=seed)
+        samples = policy.sample([p.text for p in problems], n=per_problem, seed=seed)
+        for p, comps in zip(problems, samples):
+            for c in comps:
+                steps = split_steps(c.text)
+                if not steps:
+                    continue
+                out.append(Solution(problem=p.text, steps=steps, gold=p.gold,
+                                    meta={"source": "synthetic", "difficulty": d, "problem_id": p.id}))
+    return out
