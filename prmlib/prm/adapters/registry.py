@@ -1,0 +1,113 @@
+"""Pick the adapter for a model name, hub id or local folder, and load a scorer for it."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from .base import PRMAdapter
+from .qwen import QwenORMAdapter, QwenPRM800KAdapter, QwenPRMAdapter, read_architectures
+from .rlhflow import RLHFlowAdapter
+from .shepherd import MathShepherdAdapter
+from .skywork import SkyworkPRMAdapter
+from .trl import TRLStepAdapter
+
+ADAPTERS: dict[str, type[PRMAdapter]] = {
+    cls.name: cls
+    for cls in (
+        TRLStepAdapter,
+        QwenPRMAdapter,
+        QwenPRM800KAdapter,
+        QwenORMAdapter,
+        MathShepherdAdapter,
+        SkyworkPRMAdapter,
+        RLHFlowAdapter,
+    )
+}
+
+BACKENDS = ("transformers", "vllm")
+
+
+def get_adapter(name: str, **options: Any) -> PRMAdapter:
+    """The adapter registered under ``name`` (see :data:`ADAPTERS`), built with ``options``."""
+    try:
+        cls = ADAPTERS[name]
+    except KeyError:
+        raise ValueError(f"unknown adapter {name!r}; known: {', '.join(sorted(ADAPTERS))}") from None
+    return cls(**options)
+
+
+def _hub_match(name_or_path: str) -> type[PRMAdapter] | None:
+    """Match a hub id exactly (case-insensitive), or a local folder named like a released model."""
+    key = name_or_path.rstrip("/").lower()
+    base = os.path.basename(key)
+    for cls in ADAPTERS.values():
+        for hub_id in cls.hub_ids:
+            hub = hub_id.lower()
+            if key == hub or key.endswith("/" + hub) or base == hub.split("/")[-1]:
+                return cls
+    return None
+
+
+def adapter_for(name_or_path: str, **options: Any) -> PRMAdapter:
+    """Choose the input format for a model.
+
+    In order: a registered adapter name; a released model's hub id (or a local folder named after
+    one); a folder with ``prmlib_prm.json`` (our own PRM, its recorded separator and prompt);
+    a checkpoint whose architecture is ``Qwen2ForProcessRewardModel`` (the Qwen PRM format);
+    otherwise our own format (:class:`TRLStepAdapter`, separator ``<extra_0>``).
+    """
+    if name_or_path in ADAPTERS:
+        return get_adapter(name_or_path, **options)
+    cls = _hub_match(name_or_path)
+    if cls is not None:
+        return cls(**options)
+    if os.path.isdir(name_or_path):
+        ours = TRLStepAdapter.from_model_dir(name_or_path)
+        if ours is not None:
+            return TRLStepAdapter(**{**ours.__dict__, **options})
+        archs = read_architectures(name_or_path)
+        if any("ProcessRewardModel" in a for a in archs):
+            return QwenPRMAdapter(**options)
+    return TRLStepAdapter(**options)
+
+
+def resolve_model_path(name_or_path: str) -> str:
+    """An adapter name stands for its default (first) hub id; anything else is used as is."""
+    if name_or_path in ADAPTERS and ADAPTERS[name_or_path].hub_ids:
+        return ADAPTERS[name_or_path].hub_ids[0]
+    return name_or_path
+
+
+def load_prm(
+    name_or_path: str,
+    backend: str = "transformers",
+    adapter: str | PRMAdapter | None = None,
+    **kwargs: Any,
+):
+    """Load a reward model and its input format, ready to ``.score(problems, steps_list)``.
+
+    Args:
+        name_or_path: a hub id (e.g. ``Qwen/Qwen2.5-Math-PRM-7B``), a local folder, or an adapter
+            name (which loads that adapter's default hub id).
+        backend: ``"transformers"`` (:class:`~prmlib.prm.score.PRMScorer`) or ``"vllm"``
+            (:class:`~prmlib.prm.vllm_score.VLLMPRMScorer`).
+        adapter: an adapter name or instance; chosen by :func:`adapter_for` when ``None``.
+        **kwargs: passed to the scorer's ``from_pretrained`` (``batch_size``, ``device``,
+            ``dtype``, ``max_length``, ... for transformers; ``dtype``, ``max_model_len``,
+            ``kv_cache_memory_bytes``, ... for vLLM).
+    """
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; choose one of {BACKENDS}")
+    path = resolve_model_path(name_or_path)
+    if isinstance(adapter, str):
+        adapter = get_adapter(adapter)
+    if adapter is None:
+        adapter = adapter_for(name_or_path)
+    if backend == "transformers":
+        from ..score import PRMScorer
+
+        return PRMScorer.from_pretrained(path, adapter=adapter, **kwargs)
+    from ..vllm_score import VLLMPRMScorer
+
+    return VLLMPRMScorer(path, adapter=adapter, **kwargs)

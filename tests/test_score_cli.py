@@ -1,0 +1,119 @@
+"""``prmlib score``: ProcessBench and Best-of-N rows, resuming, and clear errors."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+pytest.importorskip("torch")
+
+from prmlib.cli import main
+from prmlib.prm.score import PRMScorer
+from prmlib.solution import split_steps
+from prmlib.tiny import build_tiny_prm, build_tokenizer, save_pretrained_pair
+
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+ROWS = [
+    {"id": "pb-0", "problem": "Bob has 7 marbles and gives away 3.", "steps": ["7 - 3 = 4.", "Answer: 4."], "label": -1},
+    {"id": "bon-0", "problem": "What is 2 + 3?", "responses": ["2 + 3 = 5.\n\nThe answer is 5.", "It is 6."]},
+    {"id": "pb-1", "problem": "Solve 2x = 12.", "steps": ["x = 6."], "label": 0},
+    {"id": "pb-2", "problem": "Empty.", "steps": []},
+    {"id": "bon-1", "problem": "What is 1 + 1?", "responses": ["1 + 1 = 2.\n\n\n\nSo 2.", ""]},
+]
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    tok = build_tokenizer()
+    return save_pretrained_pair(build_tiny_prm(tok), tok, tmp_path_factory.mktemp("cli") / "prm")
+
+
+def write_jsonl(path, rows):
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+
+def read_jsonl(path):
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def run_cli(capsys, *args):
+    code = main(["score", *map(str, args), "--no-progress"])
+    out = capsys.readouterr().out.strip().splitlines()
+    return code, json.loads(out[-1])
+
+
+def test_scores_processbench_and_bon_rows(tmp_path, model_dir, capsys):
+    inp, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    write_jsonl(inp, ROWS)
+    code, summary = run_cli(capsys, "--model", model_dir, "--input", inp, "--output", out, "--batch-size", 2)
+    assert code == 0
+    assert summary["rows_scored"] == 5 and summary["rows_skipped"] == 0
+    assert summary["steps"] == 2 + 3 + 1 + 0 + 2
+    assert summary["adapter"] == "prmlib" and summary["seconds"] >= 0
+    got = read_jsonl(out)
+    assert [r["id"] for r in got] == [r["id"] for r in ROWS]
+    for row, src in zip(got, ROWS):
+        assert {k: row[k] for k in src} == src  # input fields kept
+    scorer = PRMScorer.from_pretrained(str(model_dir), device="cpu")
+    assert got[0]["step_scores"] == pytest.approx(scorer.score_one(ROWS[0]["problem"], ROWS[0]["steps"]), abs=1e-6)
+    bon = got[1]["step_scores"]
+    assert [len(s) for s in bon] == [len(split_steps(r)) for r in ROWS[1]["responses"]] == [2, 1]
+    assert bon[0] == pytest.approx(scorer.score_one(ROWS[1]["problem"], ["2 + 3 = 5.", "The answer is 5."]), abs=1e-6)
+    assert got[3]["step_scores"] == [] and got[4]["step_scores"][1] == []
+
+
+def test_resumes_after_interruption(tmp_path, model_dir, capsys):
+    inp, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    write_jsonl(inp, ROWS)
+    run_cli(capsys, "--model", model_dir, "--input", inp, "--output", out, "--limit", 2)
+    full = tmp_path / "full.jsonl"
+    run_cli(capsys, "--model", model_dir, "--input", inp, "--output", full)
+    # simulate a crash in the middle of writing row 3
+    with out.open("a") as fh:
+        fh.write('{"id": "pb-1", "problem": "Sol')
+    code, summary = run_cli(capsys, "--model", model_dir, "--input", inp, "--output", out)
+    assert code == 0 and summary["rows_skipped"] == 2 and summary["rows_scored"] == 3
+    assert read_jsonl(out) == read_jsonl(full)
+    code, summary = run_cli(capsys, "--model", model_dir, "--input", inp, "--output", out)
+    assert summary["rows_scored"] == 0 and summary["rows_skipped"] == 5
+
+
+def test_truncated_steps_are_null_and_counted(tmp_path, model_dir, capsys):
+    inp, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    write_jsonl(inp, [{"problem": "P" * 10, "steps": ["short.", "x" * 200]}])
+    code, summary = run_cli(capsys, "--model", model_dir, "--input", inp, "--output", out, "--max-length", 40)
+    assert code == 0
+    assert summary["truncated_steps"] == 1
+    scores = read_jsonl(out)[0]["step_scores"]
+    assert scores[0] is not None and scores[1] is None
+
+
+@pytest.mark.parametrize(
+    "row, message",
+    [
+        ({"steps": ["a"]}, "field 'problem'"),
+        ({"problem": "p", "steps": "a"}, "field 'steps'"),
+        ({"problem": "p", "responses": [1]}, "field 'responses'"),
+        ({"problem": "p"}, "needs 'steps'"),
+    ],
+)
+def test_bad_rows_name_file_line_and_field(tmp_path, model_dir, row, message):
+    inp = tmp_path / "in.jsonl"
+    write_jsonl(inp, [ROWS[0], row])
+    with pytest.raises(ValueError, match=message) as info:
+        main(["score", "--model", str(model_dir), "--input", str(inp), "--output", str(tmp_path / "o.jsonl")])
+    assert f"{inp}:2" in str(info.value)
+    assert not (tmp_path / "o.jsonl").exists()  # validated before any model is loaded or row written
+
+
+def test_separator_flag_unescapes_backslash_n(tmp_path, model_dir, capsys):
+    inp, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    write_jsonl(inp, ROWS[:1])
+    run_cli(capsys, "--model", model_dir, "--input", inp, "--output", out, "--separator", "\\n\\n")
+    scorer = PRMScorer.from_pretrained(str(model_dir), device="cpu", separator="\n\n")
+    assert scorer.adapter.separator == "\n\n"
+    expected = scorer.score_one(ROWS[0]["problem"], ROWS[0]["steps"])
+    assert read_jsonl(out)[0]["step_scores"] == pytest.approx(expected, abs=1e-6)
