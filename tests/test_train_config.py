@@ -1,0 +1,53 @@
+"""PRMTrainConfig <-> YAML, the shipped configs, and the PRMConfig it builds on CPU."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")
+
+from prmlib.prm.train import PRMTrainConfig, build_prm_config
+
+CONFIGS = Path(__file__).resolve().parents[1] / "prmlib" / "configs"
+
+
+def test_yaml_round_trip(tmp_path):
+    cfg = PRMTrainConfig(model="some/model", label_type="soft", learning_rate=2.5e-5, num_train_epochs=2,
+                         torch_num_threads=1, max_length=777, seed=3, bf16=True, gradient_checkpointing=True,
+                         separator="\n\n", tiny={"hidden_size": 128}, training_args={"optim": "adamw_torch"})
+    path = cfg.to_yaml(tmp_path / "c.yaml")
+    back = PRMTrainConfig.from_yaml(path)
+    assert back == cfg
+    assert back.separator == "\n\n" and back.tiny["hidden_size"] == 128 and back.tiny["num_hidden_layers"] == 2
+
+
+def test_unknown_field_and_bad_values_are_reported(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("model: tiny\nlearnig_rate: 0.1\n")
+    with pytest.raises(ValueError, match="learnig_rate"):
+        PRMTrainConfig.from_yaml(bad)
+    with pytest.raises(ValueError, match="label_type"):
+        PRMTrainConfig(label_type="fuzzy")
+    with pytest.raises(ValueError, match="literal backslash"):
+        PRMTrainConfig(separator="\\n\\n")
+    with pytest.raises(FileNotFoundError):
+        PRMTrainConfig.from_yaml(tmp_path / "missing.yaml")
+
+
+@pytest.mark.parametrize("name", ["tiny_cpu.yaml", "qwen25_math_7b_gpu.yaml"])
+def test_shipped_configs_load(name):
+    cfg = PRMTrainConfig.from_yaml(CONFIGS / name)
+    assert cfg.separator == "<extra_0>" and cfg.label_type == "hard"
+    if name.startswith("qwen"):
+        assert cfg.model == "Qwen/Qwen2.5-Math-7B-Instruct" and cfg.bf16 and cfg.gradient_checkpointing
+    else:
+        assert cfg.model == "tiny" and cfg.bf16 is False and cfg.data.startswith("synthetic:")
+
+
+def test_cpu_prm_config_has_no_bf16(tmp_path):
+    cfg = PRMTrainConfig.from_yaml(CONFIGS / "tiny_cpu.yaml").replace(output_dir=str(tmp_path))
+    args = build_prm_config(cfg)
+    assert args.bf16 is False and args.use_cpu is True
+    assert args.step_separator == "<extra_0>" and args.max_length == cfg.max_length
+    assert args.learning_rate == cfg.learning_rate and args.gradient_checkpointing is False

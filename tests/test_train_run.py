@@ -1,0 +1,142 @@
+"""End-to-end PRM training on tiny models: it learns, saves, and the CLI prints its metrics."""
+
+import json
+import os
+import random
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+from prmlib.tiny import build_tiny_prm, build_tokenizer
+
+NAMES = ["Ann", "Bob", "Cara", "Dan", "Eve", "Finn"]
+
+
+def toy_rows(n, seed=0):
+    """A step is wrong exactly when it counts pears: learnable from the step's own tokens."""
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        steps, labels = [], []
+        for _ in range(rng.randint(1, 4)):
+            wrong = rng.random() < 0.3
+            steps.append(f"{rng.choice(NAMES)} has {rng.randint(2, 99)} {'pears' if wrong else 'apples'}.")
+            labels.append(not wrong)
+        rows.append({"prompt": f"Problem {i}: count the fruit.", "completions": steps, "labels": labels,
+                     "source": "toy", "index": i})
+    return rows
+
+
+def _tiny_pair(rows):
+    tok = build_tokenizer([r["prompt"] for r in rows] + [s for r in rows for s in r["completions"]],
+                          vocab_size=320)
+    return build_tiny_prm(tok, seed=0), tok
+
+
+@pytest.mark.parametrize("label_type", ["hard", "soft"])
+def test_tiny_prm_learns_the_toy_rule(tmp_path, label_type):
+    import torch
+
+    from prmlib.prm.train import CONFIG_FILENAME, METRICS_FILENAME, PRMTrainConfig, train_prm
+
+    threads = torch.get_num_threads()
+    rows = toy_rows(240)
+    if label_type == "soft":
+        rows = [dict(r, labels=[0.9 if v else 0.1 for v in r["labels"]]) for r in rows]
+    model, tok = _tiny_pair(rows)
+    res = train_prm(rows, model, label_type=label_type, tokenizer=tok, output_dir=str(tmp_path / "run"),
+                    learning_rate=3e-3, num_train_epochs=4, per_device_train_batch_size=16, eval_fraction=0.25,
+                    max_length=128, logging_steps=50, seed=0, torch_num_threads=1)
+    m = res.metrics
+    assert torch.get_num_threads() == threads  # torch_num_threads is restored after training
+    assert 40 <= m["global_steps"] <= 80  # a few dozen optimiser steps
+    majority = max(m["eval_positive_rate"], 1 - m["eval_positive_rate"])
+    assert m["eval_accuracy"] > m["initial_eval_accuracy"]
+    assert m["eval_accuracy"] >= 0.95 > majority  # learnt the rule, not the majority class
+    assert m["eval_wrong_step_accuracy"] >= 0.9 and m["train_accuracy"] >= 0.95
+    assert m["train_labels_lost_to_truncation"] == 0 and m["num_eval_rows"] > 0
+    saved = tmp_path / "run"
+    assert (saved / "model.safetensors").is_file() and (saved / "tokenizer.json").is_file()
+    assert PRMTrainConfig.from_yaml(saved / CONFIG_FILENAME).label_type == label_type
+    fmt = json.loads((saved / "prmlib_prm.json").read_text())
+    assert fmt["separator"] == "<extra_0>" and fmt["separator_token_id"] == res.separator_token_id
+    assert json.loads((saved / METRICS_FILENAME).read_text())["eval_accuracy"] == pytest.approx(m["eval_accuracy"])
+
+    # the saved model reloads and scores the separator positions like the trained one
+    import torch
+    from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+    tok2 = AutoTokenizer.from_pretrained(saved)
+    model2 = AutoModelForTokenClassification.from_pretrained(saved).eval()
+    assert model2.config.prm_step_separator == "<extra_0>"
+    assert tok2.convert_tokens_to_ids("<extra_0>") == res.separator_token_id == model2.config.prm_step_token_id
+    ids = tok2("Problem 0: count.Ann has 5 apples.<extra_0>Bob has 7 pears.<extra_0>",
+               add_special_tokens=False, return_tensors="pt")["input_ids"]
+    with torch.no_grad():
+        probs = model2(input_ids=ids).logits.softmax(-1)[0, :, 1]
+    at_sep = probs[ids[0] == res.separator_token_id]
+    assert at_sep[0] > 0.5 > at_sep[1]
+
+
+def test_cli_train_on_synthetic_source(tmp_path, capsys):
+    pytest.importorskip("prmlib.synth")
+    from prmlib.cli import main
+
+    out_dir = tmp_path / "cli"
+    config = Path(__file__).resolve().parents[1] / "prmlib" / "configs" / "tiny_cpu.yaml"
+    code = main(["train", "--config", str(config), "--data",
+                 "synthetic:n=12,difficulty=1-2,seed=1", "--output-dir", str(out_dir),
+                 "--set", "max_steps=3", "--set", "eval_fraction=0.25"])
+    assert code == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    metrics = json.loads(last)
+    assert metrics["output_dir"] == str(out_dir) and metrics["global_steps"] == 3
+    assert metrics["num_train_rows"] + metrics["num_eval_rows"] == 24
+    assert 0.0 <= metrics["eval_accuracy"] <= 1.0 and "train_accuracy" in metrics
+    assert (out_dir / "prm_train_config.yaml").is_file() and (out_dir / "metrics.json").is_file()
+
+
+def test_cli_reads_jsonl_and_names_bad_lines(tmp_path):
+    from prmlib.prm.cli_train import load_stepwise_source
+
+    good = tmp_path / "rows.jsonl"
+    good.write_text("\n".join(json.dumps(r) for r in toy_rows(3)) + "\n")
+    rows, held = load_stepwise_source(str(good))
+    assert len(rows) == 3 and held is None
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps(toy_rows(1)[0]) + "\n{oops\n")
+    with pytest.raises(ValueError, match="bad.jsonl:2"):
+        load_stepwise_source(str(bad))
+
+
+def test_load_from_disk_source(tmp_path):
+    from datasets import Dataset, DatasetDict
+
+    from prmlib.prm.cli_train import load_stepwise_source
+
+    DatasetDict({"train": Dataset.from_list(toy_rows(4)), "test": Dataset.from_list(toy_rows(2, seed=1))}
+                ).save_to_disk(str(tmp_path / "dd"))
+    train, held = load_stepwise_source(str(tmp_path / "dd"))
+    assert len(train) == 4 and len(held) == 2
+
+
+def test_scoring_adapter_rebuilds_the_training_tokenisation(tmp_path):
+    """The scorer (prmlib.prm.adapters) must read the separators the trainer labelled."""
+    adapters = pytest.importorskip("prmlib.prm.adapters.trl")
+    from trl.experimental.prm import PRMTrainer
+
+    from prmlib.prm.train import train_prm
+
+    rows = toy_rows(30)
+    model, tok = _tiny_pair(rows)
+    train_prm(rows, model, tokenizer=tok, output_dir=str(tmp_path / "m"), max_steps=1, eval_fraction=0.0,
+              train_metrics_max_rows=0, torch_num_threads=1)
+    adapter = adapters.TRLStepAdapter.from_model_dir(tmp_path / "m")
+    for row in rows:
+        [inp] = adapter.encode(tok, row["prompt"], row["completions"])
+        ref = PRMTrainer.tokenize_row(row, tok, "<extra_0>", None, None, False, True)
+        assert inp.input_ids == ref["input_ids"]
+        assert inp.positions == [i for i, lab in enumerate(ref["labels"]) if lab != -100]
