@@ -14,7 +14,8 @@ import argparse
 import importlib
 import json
 import sys
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 # command group -> (module, help)
 COMMANDS: dict[str, tuple[str, str]] = {

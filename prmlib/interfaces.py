@@ -13,8 +13,8 @@ world re-reads its own problem text, exactly as a real model must.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 
 @dataclass

@@ -15,8 +15,9 @@ Conversions, both ways:
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 STEP_SEPARATOR = "\n\n"
 
@@ -96,7 +97,7 @@ class Solution:
 
     # -- construction ------------------------------------------------------------------
     @classmethod
-    def from_text(cls, problem: str, text: str, separator: str = STEP_SEPARATOR, **kwargs: Any) -> "Solution":
+    def from_text(cls, problem: str, text: str, separator: str = STEP_SEPARATOR, **kwargs: Any) -> Solution:
         return cls(problem=problem, steps=split_steps(text, separator), **kwargs)
 
     @property
@@ -124,7 +125,7 @@ class Solution:
         return {"prompt": self.problem, "completions": self.steps[:n], "labels": self.labels[:n]}
 
     @classmethod
-    def from_stepwise(cls, row: dict[str, Any], **kwargs: Any) -> "Solution":
+    def from_stepwise(cls, row: dict[str, Any], **kwargs: Any) -> Solution:
         for key in ("prompt", "completions", "labels"):
             if key not in row:
                 raise KeyError(f"stepwise row has no field {key!r}")
@@ -141,7 +142,7 @@ class Solution:
                 "steps": list(self.steps), "label": fe}
 
     @classmethod
-    def from_processbench(cls, row: dict[str, Any], **kwargs: Any) -> "Solution":
+    def from_processbench(cls, row: dict[str, Any], **kwargs: Any) -> Solution:
         for key in ("problem", "steps", "label"):
             if key not in row:
                 raise KeyError(f"ProcessBench row has no field {key!r}")

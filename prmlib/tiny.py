@@ -20,8 +20,8 @@ Example::
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Iterable, Sequence
 
 SEPARATOR_TOKEN = "<extra_0>"
 PAD_TOKEN = "<|endoftext|>"

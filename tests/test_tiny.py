@@ -1,6 +1,12 @@
 import torch
 
-from prmlib.tiny import SEPARATOR_TOKEN, build_tiny_causal_lm, build_tiny_prm, build_tokenizer, save_pretrained_pair
+from prmlib.tiny import (
+    SEPARATOR_TOKEN,
+    build_tiny_causal_lm,
+    build_tiny_prm,
+    build_tokenizer,
+    save_pretrained_pair,
+)
 
 
 def test_tokenizer_separator_is_one_token_and_digits_split():
