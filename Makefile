@@ -26,9 +26,12 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip uninstall -y -q torchvision torchaudio torchcodec || true
 	touch $(STAMP)
 
+# CPU profile: the real data sets (when present), the synthetic world's calibration, a tiny PRM
 demo: $(STAMP)
-	$(VENV)/bin/prmlib data tour
+	@if [ -d "$(PRMLIB_DATA_DIR)" ]; then $(VENV)/bin/prmlib data tour; \
+	else echo "PRMLIB_DATA_DIR=$(PRMLIB_DATA_DIR) not found: skipping the data tour (see data/README.md)"; fi
 	$(VENV)/bin/prmlib synth stats --seed 0 --n 200
+	$(VENV)/bin/prmlib train --config prmlib/configs/tiny_cpu.yaml
 
 test: $(STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider
