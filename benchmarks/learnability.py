@@ -40,15 +40,18 @@ import numpy as np
 
 
 # -- data ---------------------------------------------------------------------------------------
-def sample_solutions(n_per_difficulty, difficulties, seed, exclude=frozenset(), policy_overrides=None):
-    """Sample one solution per problem, label with the exact verifier; skip problems in ``exclude``."""
+def sample_solutions(n_per_difficulty, difficulties, seed, exclude=frozenset(), policy_overrides=None,
+                     world="default"):
+    """Sample one solution per problem, label with the exact verifier; skip problems in ``exclude``.
+    ``world="local"``: small-number problems and the local step surface (prmlib.synth.surface)."""
     from prmlib.solution import split_steps
     from prmlib.synth import SyntheticPolicy, first_error, make_problems
 
-    policy = SyntheticPolicy(**(policy_overrides or {}))
+    policy = SyntheticPolicy(**{**({"surface": world} if world != "default" else {}), **(policy_overrides or {})})
     out = []
     for d in difficulties:
-        problems = [p for p in make_problems(n_per_difficulty, d, seed=seed + 7919 * d) if p.text not in exclude]
+        problems = [p for p in make_problems(n_per_difficulty, d, seed=seed + 7919 * d, surface=world)
+                    if p.text not in exclude]
         comps = policy.sample([p.text for p in problems], 1, seed=seed + 7919 * d)
         for p, group in zip(problems, comps):
             steps = split_steps(group[0].text)
@@ -225,7 +228,7 @@ def error_kind_recall(pred, rows):
 
 
 # -- probes: one isolated step per row, classes balanced ---------------------------------------
-PROBES = ("add1", "add2", "operation_local", "operation_lookup")
+PROBES = ("add1", "add2", "operation_local", "operation_lookup", "local_steps")
 
 
 def probe_rows(kind, seed):
@@ -251,6 +254,21 @@ def probe_rows(kind, seed):
             c = a + b + (rng.choice([-3, -2, -1, 1, 2, 3]) if wrong else 0)
             rows.append({"prompt": "", "completions": [f"Bob has {a} + {b} = {c} apples."], "labels": [not wrong]})
         return rows[:5000], rows[5000:]
+    if kind == "local_steps":  # every step of local-world solutions, alone, the problem as prompt
+        sols = sample_solutions(1500, [1, 2, 3, 4, 5], seed, world="local")
+        pos, neg = [], []
+        for r in sols:
+            last = len(r["steps"]) if r["label"] < 0 else r["label"] + 1
+            for i in range(last):
+                row = {"prompt": r["problem"], "completions": [r["steps"][i]], "labels": [i != r["label"]]}
+                (pos if i != r["label"] else neg).append(row)
+        rng.shuffle(pos)
+        rng.shuffle(neg)
+        k = min(len(pos), len(neg), 3000)
+        rows = pos[:k] + neg[:k]
+        rng.shuffle(rows)
+        cut = int(0.85 * len(rows))
+        return rows[:cut], rows[cut:]
     sols = sample_solutions(2000, [1, 2, 3, 4, 5], seed, policy_overrides={"kind_weights": {"operation": 1.0}})
     pos, neg = [], []
     for r in sols:
@@ -321,6 +339,8 @@ def main(argv=None) -> int:
     ap.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
     ap.add_argument("--output-dir", default="runs/learnability")
     ap.add_argument("--kinds", action="store_true", help="also report recall by first-error kind")
+    ap.add_argument("--world", default="default", choices=("default", "local"),
+                    help="surface of the synthetic world: local = small numbers, steps restating relation and values")
     ap.add_argument("--surface", default="none", choices=("none", "space", "restate", "marker"),
                     help="diagnostic rewrite of the step text, see resurface()")
     ap.add_argument("--prefix-rows", action="store_true",
@@ -353,10 +373,11 @@ def main(argv=None) -> int:
     # training data: ~n_train solutions spread evenly over the levels
     policy = json.loads(args.policy) if args.policy else None
     train_rows = sample_solutions(-(-args.n_train // len(difficulties)), difficulties, seed=args.seed,
-                                  policy_overrides=policy)
+                                  policy_overrides=policy, world=args.world)
     seen = frozenset(r["problem"] for r in train_rows)
     # held-out pools: enough problems that even level 1 (few errors) yields the balanced counts
-    pool = sample_solutions(1500, difficulties, seed=args.seed + 1, exclude=seen, policy_overrides=policy)
+    pool = sample_solutions(1500, difficulties, seed=args.seed + 1, exclude=seen, policy_overrides=policy,
+                            world=args.world)
     rng = random.Random(args.seed)
     rng.shuffle(pool)
     half = len(pool) // 3
@@ -425,7 +446,7 @@ def main(argv=None) -> int:
                   "vocab": len(tok)},
         "training": {"lr": args.lr, "epochs": args.epochs, "batch": args.batch, "max_length": args.max_length,
                      "steps": res.metrics["global_steps"], "loss": round(res.metrics["training_loss"], 4)},
-        "policy_overrides": policy, "surface": args.surface, "oversample_errors": args.oversample_errors, "prefix_rows": args.prefix_rows, "per_difficulty": ev["per_difficulty"], **({"error_kind_recall": ev["error_kind_recall"]} if args.kinds else {}),
+        "policy_overrides": policy, "world": args.world, "surface": args.surface, "oversample_errors": args.oversample_errors, "prefix_rows": args.prefix_rows, "per_difficulty": ev["per_difficulty"], **({"error_kind_recall": ev["error_kind_recall"]} if args.kinds else {}),
         "data_seconds": round(data_seconds, 1), "score_seconds": round(score_seconds, 1),
         "machine": {"cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(),
                     "load_avg_before": [round(x, 2) for x in load_before],

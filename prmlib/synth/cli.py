@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 
-from prmlib.synth.problems import LEVELS
+from prmlib.synth.problems import LEVELS, SURFACES
 
 
 def register(subparsers) -> None:
@@ -27,6 +27,8 @@ def register(subparsers) -> None:
     s.add_argument("--k", type=int, default=8, help="MC continuations per step (default 8)")
     s.add_argument("--difficulties", type=_levels, default=tuple(LEVELS),
                    help="comma-separated levels, e.g. 1,3,5 (default: all)")
+    s.add_argument("--surface", choices=SURFACES, default="default",
+                   help="local: small numbers, steps restating relation and values (prmlib.synth.surface)")
     s.set_defaults(func=_stats)
 
     e = sub.add_parser("sample", help="print example solutions with their step verdicts")
@@ -34,6 +36,7 @@ def register(subparsers) -> None:
     e.add_argument("--n", type=int, default=3, help="problems (default 3)")
     e.add_argument("--samples", type=int, default=2, help="solutions per problem (default 2)")
     e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--surface", choices=SURFACES, default="default")
     e.set_defaults(func=_sample)
 
     b = sub.add_parser("speed", help="continuations per second of the synthetic policy (last line: JSON)")
@@ -68,7 +71,7 @@ def _stats(args) -> int:
         raise SystemExit("prmlib synth stats: --n, --samples and --k must be positive")
     t0 = time.perf_counter()
     rows = calibrate(n=args.n, seed=args.seed, difficulties=args.difficulties, k=args.k,
-                     samples=args.samples, progress=True)
+                     samples=args.samples, progress=True, surface=args.surface)
     seconds = time.perf_counter() - t0
     head = (f"{'level':>5} {'solutions':>9} {'accuracy':>8} {'wrong|right':>11} {'steps':>5} "
             f"{'MC prec':>7} {'MC rec':>6} {'MC false-wrong':>14} {'MC missed':>9} {'MC acc':>6} {'judge acc':>9}")
@@ -87,7 +90,7 @@ def _stats(args) -> int:
           "to and including each solution's first error. MC acc / judge acc: share of solutions "
           "where MC's (first step with 0/k) or the synthetic judge's first error is exactly the verifier's.")
     print_json({
-        "command": "synth stats", "seed": args.seed, "n": args.n, "samples": args.samples, "k": args.k,
+        "command": "synth stats", "surface": args.surface, "seed": args.seed, "n": args.n, "samples": args.samples, "k": args.k,
         "seconds": round(seconds, 2), "machine": platform.machine(),
         "levels": {str(r.difficulty): r.as_dict() for r in rows},
     })
@@ -100,8 +103,8 @@ def _sample(args) -> int:
     from prmlib.synth.stats import sample_solutions
     from prmlib.synth.verifier import check_steps
 
-    problems = make_problems(args.n, args.difficulty, seed=args.seed)
-    sols = sample_solutions(problems, SyntheticPolicy(), n=args.samples, seed=args.seed)
+    problems = make_problems(args.n, args.difficulty, seed=args.seed, surface=args.surface)
+    sols = sample_solutions(problems, SyntheticPolicy(surface=args.surface), n=args.samples, seed=args.seed)
     by_problem = {p.text: p for p in problems}
     last = None
     for sol in sols:

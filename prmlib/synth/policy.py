@@ -52,6 +52,7 @@ from dataclasses import dataclass, field
 
 from prmlib.interfaces import Completion, Generator
 from prmlib.synth.problems import SynthProblem, apply_op, parse_problem
+from prmlib.synth.surface import render_local_step
 from prmlib.synth.verifier import check_step, parse_step
 
 ALT_OPS = {"+": ("-", "*"), "-": ("+",), "*": ("+",), "/": ("*", "-")}
@@ -81,6 +82,8 @@ class PolicyConfig:
         skip_distractor: chance of skipping a person whom the question does not need (else the
             policy computes everyone, as models often do with irrelevant information).
         max_steps_factor: a generation stops ("length") after this many steps per derived person.
+        surface: how steps are written: ``"default"`` (``Bob has Ann + 5 = 12 + 5 = 17 apples.``) or
+            ``"local"`` (:mod:`prmlib.synth.surface`: each step restates its relation and values).
         seed: used when ``sample``/``continue_steps`` get ``seed=None`` (with a call counter).
     """
 
@@ -100,6 +103,7 @@ class PolicyConfig:
     compensate: float = 0.01
     skip_distractor: float = 0.5
     max_steps_factor: int = 3
+    surface: str = "default"
     seed: int = 0
 
     def step_error(self, kind: str, op: str, a: int, b: int, n_derived: int) -> float:
@@ -260,7 +264,11 @@ class SyntheticPolicy(Generator):
                     st.last = None
                     continue
                 old = st.env[q.name]
-                steps.append(f"Wait, {_render(q.name, q.args, q.op, a, b, c, item)}, not {old}.")
+                if cfg.surface == "local":
+                    body = render_local_step(q.name, q.kind, q.args, q.args, q.op, a, b, c, correction=True)
+                    steps.append(f"{body}, not {old}.")
+                else:
+                    steps.append(f"Wait, {_render(q.name, q.args, q.op, a, b, c, item)}, not {old}.")
                 _record(st, i, q.name, c, None)
                 continue
             i = st.frontier
@@ -283,7 +291,10 @@ class SyntheticPolicy(Generator):
             elif (a, b) != _true_operands(q, true) and rng.random() < cfg.compensate and c != q.value:
                 c = q.value  # a second slip that lands on the true count
                 kind = "arithmetic"
-            step = _render(q.name, terms, op, a, b, c, item) + "."
+            if cfg.surface == "local":
+                step = render_local_step(q.name, q.kind, q.args, terms, op, a, b, c) + "."
+            else:
+                step = _render(q.name, terms, op, a, b, c, item) + "."
             _record(st, i, q.name, c, kind)
             if q.name == problem.target:
                 steps.append(f"{step} The answer is \\boxed{{{c}}}.")

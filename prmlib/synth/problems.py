@@ -73,6 +73,20 @@ LEVELS: dict[int, Level] = {
     5: Level(6, 1, 2, (10, 99), (3, 25), 9, 6,
              ("more", "fewer", "times", "fraction", "together", "difference"), 999),
 }
+# The "local" surface (see :mod:`prmlib.synth.surface`): the same structure per level, one-digit
+# numbers (every count from 2 to 9, constants 1 to 6), so that checking a step's arithmetic is a
+# small lookup table a tiny model can learn; difficulty comes from more steps, more kinds of
+# operation and distractors, not from big numbers. (A slip can still write 10 or more.)
+SMALL_LEVELS: dict[int, Level] = {
+    1: Level(2, 0, 1, (2, 9), (1, 4), 0, 0, ("more", "fewer"), 9),
+    2: Level(3, 0, 1, (2, 9), (1, 4), 3, 0, ("more", "fewer", "times"), 9),
+    3: Level(4, 0, 2, (2, 9), (1, 5), 3, 3, ("more", "fewer", "times", "fraction", "together"), 9),
+    4: Level(5, 1, 2, (2, 9), (1, 5), 3, 4,
+             ("more", "fewer", "times", "fraction", "together", "difference"), 9),
+    5: Level(6, 1, 2, (2, 9), (1, 6), 4, 4,
+             ("more", "fewer", "times", "fraction", "together", "difference"), 9),
+}
+SURFACES = ("default", "local")
 _DIFFICULTY_BY_DERIVED = {lv.derived + lv.distractors: d for d, lv in LEVELS.items()}
 
 KIND_OP = {"more": "+", "fewer": "-", "times": "*", "fraction": "/", "together": "+", "difference": "-"}
@@ -250,11 +264,14 @@ def _draw_derived(rng: random.Random, level: Level, name: str, pool: list[Quanti
     return Quantity(name, kind, KIND_OP[kind], args, v)
 
 
-def make_problem(difficulty: int, rng: random.Random) -> SynthProblem:
-    """Draw one problem of the given difficulty from ``rng``."""
+def make_problem(difficulty: int, rng: random.Random, surface: str = "default") -> SynthProblem:
+    """Draw one problem of the given difficulty from ``rng`` (``surface="local"``: small numbers,
+    :data:`SMALL_LEVELS`)."""
     if difficulty not in LEVELS:
         raise ValueError(f"difficulty must be one of {sorted(LEVELS)}, got {difficulty!r}")
-    level = LEVELS[difficulty]
+    if surface not in SURFACES:
+        raise ValueError(f"surface must be one of {SURFACES}, got {surface!r}")
+    level = (SMALL_LEVELS if surface == "local" else LEVELS)[difficulty]
     n_people = level.givens + level.derived + level.distractors
     for _attempt in range(1000):
         names = rng.sample(NAMES, n_people)
@@ -305,7 +322,7 @@ def _draw_with_retries(rng, level, name, pool, prefer, existing, tries: int = 50
     return None
 
 
-def make_problems(n: int, difficulty: int, seed: int = 0) -> list[SynthProblem]:
+def make_problems(n: int, difficulty: int, seed: int = 0, surface: str = "default") -> list[SynthProblem]:
     """``n`` problems of one difficulty (1..5), deterministic given ``seed``.
 
     Example::
@@ -316,8 +333,9 @@ def make_problems(n: int, difficulty: int, seed: int = 0) -> list[SynthProblem]:
     """
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n}")
-    rng = random.Random(f"synth-problems|{difficulty}|{seed}")
-    return [make_problem(difficulty, rng) for _ in range(n)]
+    tag = "" if surface == "default" else f"|{surface}"
+    rng = random.Random(f"synth-problems|{difficulty}|{seed}{tag}")
+    return [make_problem(difficulty, rng, surface) for _ in range(n)]
 
 
 # --------------------------------------------------------------------------- parsing

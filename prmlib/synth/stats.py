@@ -183,12 +183,14 @@ def judge_agreement(judge, solutions: Sequence[Solution]) -> dict:
 
 def calibrate(n: int = 200, seed: int = 0, difficulties: Sequence[int] = tuple(LEVELS), k: int = 8,
               samples: int = 1, policy: SyntheticPolicy | None = None, judge=None,
-              progress: bool = False) -> list[LevelStats]:
+              progress: bool = False, surface: str = "default") -> list[LevelStats]:
     """Sample ``n`` problems x ``samples`` solutions per difficulty and measure the calibration
-    (``judge``: the judge compared with the exact first errors, default :class:`SyntheticJudge`)."""
+    (``judge``: the judge compared with the exact first errors, default :class:`SyntheticJudge`;
+    ``surface``: ``"local"`` for small-number problems and the local step surface, see
+    :mod:`prmlib.synth.surface`)."""
     from prmlib.synth.judge import SyntheticJudge
 
-    policy = policy or SyntheticPolicy()
+    policy = policy or SyntheticPolicy(surface=surface)
     judge = judge or SyntheticJudge()
     out = []
     levels = list(difficulties)
@@ -198,7 +200,7 @@ def calibrate(n: int = 200, seed: int = 0, difficulties: Sequence[int] = tuple(L
 
         bar = tqdm(total=len(levels), desc="synth stats", unit="level")
     for d in levels:
-        problems = make_problems(n, d, seed=seed)
+        problems = make_problems(n, d, seed=seed, surface=surface)
         sols = sample_solutions(problems, policy, n=samples, seed=seed)
         counts = mc_success_counts(policy, sols, k=k, seed=seed + 1)
         row = level_stats(d, sols, counts)

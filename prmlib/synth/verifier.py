@@ -50,6 +50,7 @@ from dataclasses import dataclass
 
 from prmlib.solution import labels_from_first_error, split_steps
 from prmlib.synth.problems import SynthProblem, apply_op, parse_problem
+from prmlib.synth.surface import parse_local_step
 
 ERROR_KINDS = ("arithmetic", "operation", "value", "answer", "format")
 
@@ -78,6 +79,8 @@ class ParsedStep:
     boxed: int | None = None
     correction: bool = False
     numeric_op: str = ""
+    relation: tuple | None = None  # local surface: the restated ``(kind, args)`` of the problem
+    stated: tuple[int, ...] = ()  # local surface: the values stated for the named operands
 
 
 def _term(t: str) -> str | int:
@@ -95,7 +98,25 @@ def parse_step(step: str) -> ParsedStep | None:
     m = ANSWER_RE.match(s)
     if m is not None:
         return ParsedStep(None, boxed=int(m.group(1)))
+    if s.startswith(("Next, ", "Wait, ")):
+        return _parse_local(s)
     return None
+
+
+def _parse_local(s: str) -> ParsedStep | None:
+    """A step of the ``local`` surface (:mod:`prmlib.synth.surface`)."""
+    got = parse_local_step(s)
+    if got is None:
+        return None
+    correction, name, rel, named, a, op, b, c, fname, fval, boxed = got
+    if rel is None or fname != name or fval != c:
+        return None
+    names = [n for n, _ in named]
+    if len(names) != sum(isinstance(x, str) for x in rel[1]):
+        return None
+    it = iter(names)
+    terms = tuple(next(it) if isinstance(x, str) else x for x in rel[1])
+    return ParsedStep(name, terms, op, a, b, c, "", boxed, correction, op, rel, tuple(v for _, v in named))
 
 
 def _as_problem(problem: SynthProblem | str) -> SynthProblem:
@@ -120,13 +141,20 @@ def check_step(problem: SynthProblem, step: ParsedStep | None, env: Mapping[str,
     if step.name is None:  # bare answer step
         return None if step.boxed == env[problem.target] else "answer"
     q = problem.quantity(step.name)
-    if q is None or not q.derived or step.item != problem.item or step.numeric_op != step.op:
+    local = step.relation is not None
+    if q is None or not q.derived or (not local and step.item != problem.item) or step.numeric_op != step.op:
         return "format"
     got = apply_op(step.op, step.a, step.b)
     if got is None or got != step.result:
         return "arithmetic"
-    if step.op != q.op:
+    if step.op != q.op or (local and step.relation[0] != q.kind):
         return "operation"
+    if local:
+        if tuple(step.relation[1]) != tuple(q.args):
+            return "value"  # the relation restated with another person or constant
+        nums = [x for t, x in zip(step.terms, (step.a, step.b)) if isinstance(t, str)]
+        if list(step.stated) != nums:
+            return "value"  # a stated value is not the number used
     terms = step.terms
     if list(terms) != list(q.args):
         if step.op in "+*" and list(terms) == list(q.args[::-1]):
