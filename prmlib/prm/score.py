@@ -102,6 +102,47 @@ def truncate_input(inp: ScoringInput, max_length: int | None) -> tuple[ScoringIn
     return cut, len(inp.positions) - len(keep)
 
 
+def encode_solutions(
+    adapter: PRMAdapter,
+    tokenizer: Any,
+    problems: Sequence[str],
+    steps_list: Sequence[Sequence[str]],
+    max_length: int | None,
+    on_truncation: str,
+    stats: ScoringStats,
+) -> list[tuple[int, ScoringInput]]:
+    """Encode every solution with ``adapter`` and cut sequences at ``max_length``.
+
+    Returns ``(solution index, input)`` pairs that still hold at least one score position.
+    Steps beyond ``max_length`` are counted in ``stats`` (they score NaN), or raise with
+    ``on_truncation="error"``. Shared by the transformers and vLLM backends.
+    """
+    if len(problems) != len(steps_list):
+        raise ValueError(f"{len(problems)} problems but {len(steps_list)} step lists")
+    items: list[tuple[int, ScoringInput]] = []
+    for i, (problem, steps) in enumerate(zip(problems, steps_list)):
+        check_steps(problem, steps, where=f"solution {i}")
+        stats.steps += len(steps)
+        for inp in adapter.encode(tokenizer, problem, list(steps)):
+            cut, lost = truncate_input(inp, max_length)
+            if lost:
+                stats.truncated_sequences += 1
+                stats.truncated_steps += lost
+                if on_truncation == "error":
+                    raise ValueError(
+                        f"solution {i}: {len(inp.input_ids)} tokens exceed max_length={max_length}; "
+                        f"{lost} step score(s) would be lost"
+                    )
+            if cut.positions:
+                items.append((i, cut))
+    if stats.truncated_steps:
+        logger.warning(
+            "%d step(s) in %d sequence(s) were beyond max_length=%d and score NaN",
+            stats.truncated_steps, stats.truncated_sequences, max_length,
+        )
+    return items
+
+
 class PRMScorer:
     """Batched single-pass step scoring with transformers.
 
@@ -207,33 +248,11 @@ class PRMScorer:
     # -- scoring ----------------------------------------------------------------------------
     def score(self, problems: Sequence[str], steps_list: Sequence[Sequence[str]]) -> list[list[float]]:
         """Every step's score (class-1 probability for our PRMs), one list per solution, in input order."""
-        if len(problems) != len(steps_list):
-            raise ValueError(f"{len(problems)} problems but {len(steps_list)} step lists")
         start = time.perf_counter()
         stats = ScoringStats(solutions=len(problems))
-        items: list[tuple[int, ScoringInput]] = []
-        results: list[list[float]] = []
-        for i, (problem, steps) in enumerate(zip(problems, steps_list)):
-            check_steps(problem, steps, where=f"solution {i}")
-            results.append([math.nan] * len(steps))
-            stats.steps += len(steps)
-            for inp in self.adapter.encode(self.tokenizer, problem, list(steps)):
-                cut, lost = truncate_input(inp, self.max_length)
-                if lost:
-                    stats.truncated_sequences += 1
-                    stats.truncated_steps += lost
-                    if self.on_truncation == "error":
-                        raise ValueError(
-                            f"solution {i}: {len(inp.input_ids)} tokens exceed max_length={self.max_length}; "
-                            f"{lost} step score(s) would be lost"
-                        )
-                if cut.positions:
-                    items.append((i, cut))
-        if stats.truncated_steps:
-            logger.warning(
-                "%d step(s) in %d sequence(s) were beyond max_length=%d and score NaN",
-                stats.truncated_steps, stats.truncated_sequences, self.max_length,
-            )
+        items = encode_solutions(self.adapter, self.tokenizer, problems, steps_list, self.max_length,
+                                 self.on_truncation, stats)
+        results: list[list[float]] = [[math.nan] * len(steps) for steps in steps_list]
         stats.sequences = len(items)
         self._run(items, results, stats)
         stats.seconds = time.perf_counter() - start

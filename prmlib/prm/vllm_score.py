@@ -29,8 +29,8 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from .adapters.base import HEAD_CLASSIFIER, PRMAdapter, check_steps
-from .score import TRUNCATION_POLICIES, ScoringStats, truncate_input
+from .adapters.base import HEAD_CLASSIFIER, PRMAdapter
+from .score import TRUNCATION_POLICIES, ScoringStats, encode_solutions
 
 logger = logging.getLogger(__name__)
 
@@ -125,26 +125,11 @@ class VLLMPRMScorer:
         import torch
         from vllm.inputs import TokensPrompt
 
-        if len(problems) != len(steps_list):
-            raise ValueError(f"{len(problems)} problems but {len(steps_list)} step lists")
         start = time.perf_counter()
         stats = ScoringStats(solutions=len(problems))
+        items = encode_solutions(self.adapter, self.tokenizer, problems, steps_list, self.max_length,
+                                 self.on_truncation, stats)
         results = [[math.nan] * len(steps) for steps in steps_list]
-        items = []
-        for i, (problem, steps) in enumerate(zip(problems, steps_list)):
-            check_steps(problem, steps, where=f"solution {i}")
-            stats.steps += len(steps)
-            for inp in self.adapter.encode(self.tokenizer, problem, list(steps)):
-                cut, lost = truncate_input(inp, self.max_length)
-                if lost:
-                    stats.truncated_sequences += 1
-                    stats.truncated_steps += lost
-                    if self.on_truncation == "error":
-                        raise ValueError(f"solution {i}: longer than max_model_len={self.max_length}")
-                if cut.positions:
-                    items.append((i, cut))
-        if stats.truncated_steps:
-            logger.warning("%d step(s) were beyond max_model_len=%d and score NaN", stats.truncated_steps, self.max_length)
         stats.sequences = len(items)
         if items:
             show = self.show_progress if self.show_progress is not None else len(items) >= 64
