@@ -21,13 +21,13 @@ problem and the solution text, so repeated calls agree and batch order does not 
 
 from __future__ import annotations
 
-import hashlib
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from prmlib.interfaces import Judge
 from prmlib.synth.problems import SynthProblem, parse_problem
+from prmlib.synth.seeding import content_rng
 from prmlib.synth.verifier import check_step, first_error, parse_step
 
 
@@ -52,12 +52,7 @@ class JudgeConfig:
 
 
 def _rng(seed: int, tag: str, problem: str, steps: Sequence[str]) -> random.Random:
-    h = hashlib.blake2b(digest_size=8)
-    h.update(f"{tag}\x00{seed}\x00{problem}\x00".encode())
-    for s in steps:
-        h.update(s.encode())
-        h.update(b"\x00")
-    return random.Random(int.from_bytes(h.digest(), "little"))
+    return content_rng(f"{tag}\x00{seed}\x00{problem}\x00", steps)
 
 
 def _problem(p: SynthProblem | str) -> SynthProblem:

@@ -45,13 +45,13 @@ Tokens are counted as whitespace-separated pieces of the generated text.
 
 from __future__ import annotations
 
-import hashlib
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from prmlib.interfaces import Completion, Generator
 from prmlib.synth.problems import SynthProblem, apply_op, parse_problem
+from prmlib.synth.seeding import content_rng
 from prmlib.synth.surface import render_local_step
 from prmlib.synth.verifier import check_step, parse_step
 
@@ -115,12 +115,7 @@ class PolicyConfig:
 
 
 def _seeded_rng(seed: int, problem: str, prefix: Sequence[str]) -> random.Random:
-    h = hashlib.blake2b(digest_size=8)
-    h.update(f"{seed}\x00{problem}\x00".encode())
-    for s in prefix:
-        h.update(s.encode())
-        h.update(b"\x00")
-    return random.Random(int.from_bytes(h.digest(), "little"))
+    return content_rng(f"{seed}\x00{problem}\x00", prefix)
 
 
 @dataclass
