@@ -39,6 +39,11 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 import numpy as np
 
 
+def window_config(window):
+    """Qwen2 config fields for sliding-window attention in every layer (none for 0)."""
+    return {"use_sliding_window": True, "sliding_window": window, "max_window_layers": 0} if window else {}
+
+
 # -- data ---------------------------------------------------------------------------------------
 def sample_solutions(n_per_difficulty, difficulties, seed, exclude=frozenset(), policy_overrides=None,
                      world="default"):
@@ -73,13 +78,17 @@ def resurface(rows, how):
       ("Bob has 5 more apples than Ann. Bob has 12 + 5 = 17 apples."), making a wrong operation a
       local mismatch;
     * ``marker``: pipeline sanity check: append " Oops." to the first wrong step (trivially learnable).
+    * ``tail`` (local world): the computation moved to the end of the step, right before the
+      separator: ``Next, Hana has 3 more than Tara; Tara has 9; Hana has 9 + 3 = 12.``
     """
     if how in (None, "none"):
         return rows
     out = []
     for r in rows:
         steps = list(r["steps"])
-        if how == "marker":
+        if how == "tail":
+            steps = [_tail(st) for st in steps]
+        elif how == "marker":
             if r["label"] >= 0:
                 steps[r["label"]] += " Oops."
         else:
@@ -90,6 +99,20 @@ def resurface(rows, how):
             steps = [" " + st for st in steps]
         out.append(dict(r, steps=steps, original_steps=r.get("original_steps", r["steps"])))
     return out
+
+
+def _tail(step):
+    from prmlib.synth.surface import parse_local_step
+
+    f = parse_local_step(step)
+    if f is None:
+        return step
+    corr, name, _rel, named, a, op, b, c, _fname, _fval, boxed = f
+    head = step.split("; ")
+    text = f"{head[0]}; {head[1]}; {name} has {a} {op} {b} = {c}"
+    if boxed is not None:
+        text = "The answer is \\boxed{" + str(boxed) + "}. " + text[0].lower() + text[1:]
+    return text + "."
 
 
 def balanced(rows, per_difficulty, seed):
@@ -231,7 +254,7 @@ def error_kind_recall(pred, rows):
 PROBES = ("add1", "add2", "operation_local", "operation_lookup", "local_steps")
 
 
-def probe_rows(kind, seed):
+def probe_rows(kind, seed, policy_overrides=None, surface="none"):
     """Rows of one probe (see ``--probe``): ``(train, test)`` lists of single-step stepwise rows.
 
     * ``add1`` / ``add2``: ``"Bob has a + b = c apples."`` with one-digit / two-digit operands, half
@@ -255,7 +278,8 @@ def probe_rows(kind, seed):
             rows.append({"prompt": "", "completions": [f"Bob has {a} + {b} = {c} apples."], "labels": [not wrong]})
         return rows[:5000], rows[5000:]
     if kind == "local_steps":  # every step of local-world solutions, alone, the problem as prompt
-        sols = sample_solutions(1500, [1, 2, 3, 4, 5], seed, world="local")
+        sols = resurface(sample_solutions(1500, [1, 2, 3, 4, 5], seed, world="local",
+                                          policy_overrides=policy_overrides), surface)
         pos, neg = [], []
         for r in sols:
             last = len(r["steps"]) if r["label"] < 0 else r["label"] + 1
@@ -296,10 +320,12 @@ def run_probe(args) -> int:
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    train, test = probe_rows(args.probe, args.seed)
-    tok = build_tokenizer([r["prompt"] + r["completions"][0] for r in train], vocab_size=args.vocab)
+    train, test = probe_rows(args.probe, args.seed, json.loads(args.policy) if args.policy else None, args.surface)
+    tok = build_tokenizer([r["prompt"] + r["completions"][0] for r in train], vocab_size=args.vocab,
+                          whole_numbers=0 if args.numbers == "digits" else 100)
     model = build_tiny_prm(tok, seed=args.seed, hidden_size=args.hidden, num_hidden_layers=args.layers,
-                           num_attention_heads=args.heads, intermediate_size=args.intermediate)
+                           num_attention_heads=args.heads, intermediate_size=args.intermediate,
+                           number_sense=args.numbers == "sense", **window_config(args.window))
     load_before = os.getloadavg()
     res = train_prm(train, model, tokenizer=tok, eval_dataset=test, learning_rate=args.lr,
                     num_train_epochs=args.epochs, per_device_train_batch_size=args.batch, max_length=args.max_length,
@@ -307,7 +333,7 @@ def run_probe(args) -> int:
                     train_metrics_max_rows=500, save=False, logging_steps=100, output_dir=args.output_dir,
                     training_args={"train_sampling_strategy": "group_by_length", "disable_tqdm": True})
     m = res.metrics
-    print(json.dumps({"probe": args.probe, "eval_step_accuracy": round(m["eval_accuracy"], 3),
+    print(json.dumps({"probe": args.probe, "numbers": args.numbers, "eval_step_accuracy": round(m["eval_accuracy"], 3),
                       "train_step_accuracy": round(m["train_accuracy"], 3), "n_train": len(train),
                       "n_test": len(test), "steps": m["global_steps"], "train_seconds": m["train_seconds"],
                       "lr": args.lr, "epochs": args.epochs, "hidden": args.hidden, "layers": args.layers,
@@ -341,15 +367,25 @@ def main(argv=None) -> int:
     ap.add_argument("--kinds", action="store_true", help="also report recall by first-error kind")
     ap.add_argument("--world", default="default", choices=("default", "local"),
                     help="surface of the synthetic world: local = small numbers, steps restating relation and values")
-    ap.add_argument("--surface", default="none", choices=("none", "space", "restate", "marker"),
+    ap.add_argument("--surface", default="none", choices=("none", "space", "restate", "marker", "tail"),
                     help="diagnostic rewrite of the step text, see resurface()")
     ap.add_argument("--prefix-rows", action="store_true",
                     help="train on step prefixes with only the last step supervised, positives subsampled to balance")
+    ap.add_argument("--step-rows", type=int, default=0,
+                    help="train on one row per step: the step and the K-1 steps before it, no problem text, "
+                         "only the step supervised (for windowed models, which see no further back)")
+    ap.add_argument("--pos-ratio", type=float, default=1.0,
+                    help="with --step-rows: correct steps kept per wrong step")
     ap.add_argument("--oversample-errors", type=int, default=1,
                     help="repeat each erroneous training solution this many times (step labels are ~85%% positive)")
     ap.add_argument("--pretrain-seconds", type=float, default=0.0,
                     help="first pretrain the tiny model as a causal LM on the correct steps for this long")
     ap.add_argument("--pretrain-lr", type=float, default=3e-3)
+    ap.add_argument("--numbers", default="digits", choices=("digits", "whole", "sense"),
+                    help="digits: one token per digit (Qwen style); whole: numbers below 100 are one token; "
+                         "sense: whole tokens with size-encoding embeddings (prmlib.tiny.number_sense_init)")
+    ap.add_argument("--window", type=int, default=0,
+                    help="sliding-window attention of this many tokens in every layer (0: full attention)")
     ap.add_argument("--policy", default=None,
                     help="diagnostic: JSON of PolicyConfig overrides, e.g. '{\"kind_weights\": {\"value\": 1}}'")
     ap.add_argument("--probe", choices=PROBES, default=None,
@@ -392,13 +428,24 @@ def main(argv=None) -> int:
         pos = [x for x in prefixes if x["labels"][-1]]
         random.Random(args.seed).shuffle(pos)
         stepwise = neg + pos[:len(neg)]
-    stepwise += [to_stepwise(r) for r in train_rows if r["label"] >= 0] * max(0, args.oversample_errors - 1)
+    if args.step_rows:  # one row per step: that step alone after its previous step, only it supervised
+        rows_ = [{"prompt": "", "completions": w["completions"][max(0, i - args.step_rows + 1):i + 1],
+                  "labels": w["labels"][max(0, i - args.step_rows + 1):i + 1]}
+                 for w in stepwise for i in range(len(w["labels"]))]
+        neg = [x for x in rows_ if not x["labels"][-1]]
+        pos = [x for x in rows_ if x["labels"][-1]]
+        random.Random(args.seed).shuffle(pos)
+        stepwise = neg * args.oversample_errors + pos[:max(len(neg), int(args.pos_ratio * len(neg)))]
+        random.Random(args.seed + 1).shuffle(stepwise)
+    else:
+        stepwise += [to_stepwise(r) for r in train_rows if r["label"] >= 0] * max(0, args.oversample_errors - 1)
 
     sep = "<extra_0>"
     texts = [r["problem"] for r in train_rows] + [s for r in train_rows for s in r["steps"]]
-    tok = build_tokenizer(texts, vocab_size=args.vocab)
+    tok = build_tokenizer(texts, vocab_size=args.vocab, whole_numbers=0 if args.numbers == "digits" else 100)
     model = build_tiny_prm(tok, seed=args.seed, hidden_size=args.hidden, num_hidden_layers=args.layers,
-                           num_attention_heads=args.heads, intermediate_size=args.intermediate)
+                           num_attention_heads=args.heads, intermediate_size=args.intermediate,
+                           number_sense=args.numbers == "sense", **window_config(args.window))
     n_params = sum(p.numel() for p in model.parameters())
     data_seconds = time.perf_counter() - t0
     pretrain = None
@@ -417,7 +464,7 @@ def main(argv=None) -> int:
                     per_device_eval_batch_size=64, max_length=args.max_length, warmup_ratio=args.warmup,
                     weight_decay=args.weight_decay, lr_scheduler_type=args.scheduler, seed=args.seed,
                     eval_fraction=0.0, eval_before_training=False, train_metrics_max_rows=500,
-                    logging_steps=50, train_on_last_step_only=args.prefix_rows, training_args={"train_sampling_strategy": "group_by_length", "disable_tqdm": True})
+                    logging_steps=50, train_on_last_step_only=args.prefix_rows or bool(args.step_rows), training_args={"train_sampling_strategy": "group_by_length", "disable_tqdm": True})
     load_after = os.getloadavg()
 
     t1 = time.perf_counter()
@@ -442,11 +489,11 @@ def main(argv=None) -> int:
         "n_train_step_labels": res.metrics["num_train_labels"],
         "labels_lost_to_truncation": res.metrics["train_labels_lost_to_truncation"],
         "n_val": len(val_rows), "n_test": len(test_rows), "train_step_accuracy": res.metrics.get("train_accuracy"),
-        "model": {"params": n_params, "hidden": args.hidden, "layers": args.layers, "heads": args.heads,
+        "model": {"params": n_params, "window": args.window, "hidden": args.hidden, "layers": args.layers, "heads": args.heads,
                   "vocab": len(tok)},
         "training": {"lr": args.lr, "epochs": args.epochs, "batch": args.batch, "max_length": args.max_length,
                      "steps": res.metrics["global_steps"], "loss": round(res.metrics["training_loss"], 4)},
-        "policy_overrides": policy, "world": args.world, "surface": args.surface, "oversample_errors": args.oversample_errors, "prefix_rows": args.prefix_rows, "per_difficulty": ev["per_difficulty"], **({"error_kind_recall": ev["error_kind_recall"]} if args.kinds else {}),
+        "policy_overrides": policy, "world": args.world, "numbers": args.numbers, "surface": args.surface, "oversample_errors": args.oversample_errors, "prefix_rows": args.prefix_rows, "step_rows": args.step_rows, "pos_ratio": args.pos_ratio, "per_difficulty": ev["per_difficulty"], **({"error_kind_recall": ev["error_kind_recall"]} if args.kinds else {}),
         "data_seconds": round(data_seconds, 1), "score_seconds": round(score_seconds, 1),
         "machine": {"cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(),
                     "load_avg_before": [round(x, 2) for x in load_before],

@@ -54,6 +54,7 @@ def build_tokenizer(
     extra_special_tokens: Sequence[str] = (),
     extra_tokens: Sequence[str] = (),
     model_max_length: int = 2048,
+    whole_numbers: int = 0,
 ):
     """Train a small byte-level BPE tokenizer offline and wrap it for transformers.
 
@@ -64,6 +65,9 @@ def build_tokenizer(
         extra_special_tokens: more special tokens (each kept as one token, never split).
         extra_tokens: ordinary tokens to add whole (e.g. ``"ки"`` for Math-Shepherd style tags).
         model_max_length: recorded in the tokenizer.
+        whole_numbers: if > 0, the integers ``0 .. whole_numbers - 1`` are added as whole tokens
+            (``"17"`` is one token instead of ``"1"``, ``"7"``; larger numbers still split), so that
+            :func:`number_sense_init` can give every number an embedding that encodes its size.
 
     Returns:
         A ``transformers.PreTrainedTokenizerFast`` with ``pad_token``/``eos_token``
@@ -101,6 +105,10 @@ def build_tokenizer(
     )
     if extra_tokens:
         fast.add_tokens(list(extra_tokens))
+    if whole_numbers:
+        # each number once bare ("{17}") and once with its leading space (" 17", the usual case in
+        # running text), so that "= 17" is two tokens, not three
+        fast.add_tokens([f"{sp}{n}" for n in range(whole_numbers) for sp in ("", " ")])
     fast.chat_template = CHAT_TEMPLATE
     return fast
 
@@ -139,8 +147,12 @@ def _vocab(tokenizer) -> int:
     return len(tokenizer)
 
 
-def build_tiny_prm(tokenizer, seed: int = 0, **config_kwargs):
-    """A randomly initialised ``Qwen2ForTokenClassification`` with 2 labels (1 = correct step)."""
+def build_tiny_prm(tokenizer, seed: int = 0, number_sense: bool = False, **config_kwargs):
+    """A randomly initialised ``Qwen2ForTokenClassification`` with 2 labels (1 = correct step).
+
+    ``number_sense=True`` initialises the embeddings of whole-number tokens with
+    :func:`number_sense_init` (the tokenizer must be built with ``whole_numbers``).
+    """
     import torch
     from transformers import Qwen2ForTokenClassification
 
@@ -149,7 +161,69 @@ def build_tiny_prm(tokenizer, seed: int = 0, **config_kwargs):
     config.id2label = {0: "wrong", 1: "correct"}
     config.label2id = {"wrong": 0, "correct": 1}
     torch.manual_seed(seed)
-    return Qwen2ForTokenClassification(config)
+    model = Qwen2ForTokenClassification(config)
+    if number_sense:
+        number_sense_init(model, tokenizer, seed=seed)
+    return model
+
+
+def number_tokens(tokenizer) -> dict[int, list[int]]:
+    """``{number: [token ids]}`` for every integer the tokenizer keeps as one whole token, bare
+    (``"17"``) or with its leading space (``" 17"``)."""
+    vocab = tokenizer.get_vocab()
+    out: dict[int, list[int]] = {}
+    for n in range(10_000):
+        ids = [vocab[t] for t in (str(n), " " + str(n)) if t in vocab]
+        if not ids and n >= 10:
+            break
+        if ids:
+            out[n] = ids
+    return out
+
+
+def number_sense_init(model, tokenizer, dims: int | None = None, scale: float = 0.1, seed: int = 0) -> int:
+    """Give whole-number tokens embeddings that encode their size (a thermometer code).
+
+    A PRM built on a pretrained maths LM (the paper's start from Qwen2.5-Math-7B-Instruct) already
+    knows that 8 + 5 is 13; a tiny model trained from random weights for minutes on one label per
+    step does not learn even the one-digit addition table (``benchmarks/learnability.py --probe
+    add1``: 0.79 step accuracy after 4,700 steps). This stands in for that prior knowledge: the
+    first ``dims`` coordinates of number ``n``'s embedding are ``+scale`` for ``i < n`` and
+    ``-scale`` otherwise (their sum grows linearly with ``n`` while every number has the same norm,
+    which RMSNorm keeps), the remaining coordinates are random, so equal numbers are also easy to
+    match. Numbers at or above ``dims`` share the full code in the first block. Everything stays
+    trainable. Returns the number of embeddings written.
+
+    Args:
+        model: a Qwen2-style model (``get_input_embeddings``).
+        tokenizer: built with ``build_tokenizer(..., whole_numbers=N)``.
+        dims: thermometer width (default: 5/8 of the hidden size).
+        scale: size of each coordinate.
+        seed: for the random part.
+    """
+    import torch
+
+    numbers = number_tokens(tokenizer)
+    if len([n for n in numbers if n >= 10]) < 1:
+        raise ValueError("number_sense_init needs a tokenizer with whole-number tokens "
+                         "(build_tokenizer(..., whole_numbers=100))")
+    emb = model.get_input_embeddings().weight
+    hidden = emb.shape[1]
+    dims = dims or (hidden * 5) // 8
+    if not 0 < dims <= hidden:
+        raise ValueError(f"dims must be in 1..{hidden}, got {dims}")
+    gen = torch.Generator().manual_seed(seed + 7)
+    written = 0
+    with torch.no_grad():
+        for n, ids in numbers.items():
+            code = torch.full((dims,), -scale)
+            code[: min(n, dims)] = scale
+            rest = torch.randn(hidden - dims, generator=gen) * scale
+            for tid in ids:  # " 17" and "17" mean the same number
+                emb[tid, :dims] = code.to(emb.dtype)
+                emb[tid, dims:] = rest.to(emb.dtype)
+                written += 1
+    return written
 
 
 def build_tiny_causal_lm(tokenizer, seed: int = 0, **config_kwargs):

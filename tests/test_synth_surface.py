@@ -87,3 +87,28 @@ def test_local_policy_keeps_the_phenomena():
         if d == 5:
             assert min(kinds["arithmetic"], kinds["value"], kinds["operation"]) > 10
     assert share[1] < 0.08 and share[5] > 0.3
+
+
+def test_local_value_mistakes_show_inside_the_step():
+    """On the local surface a value mistake is visible in the step itself: the restated person is
+    not the relation's, the constant is not the relation's, or the restated value (what the
+    solution wrote for that person) is not the operand used."""
+    policy = SyntheticPolicy(surface="local", kind_weights={"value": 1.0})
+    problems = make_problems(300, 4, seed=2, surface="local")
+    seen = Counter()
+    for p, [c] in zip(problems, policy.sample([p.text for p in problems], 1, seed=2)):
+        steps = split_steps(c.text)
+        fe, kind = first_error_kind(p.text, steps)
+        if kind != "value":
+            continue
+        _, name, (rel_kind, rel_args), named, a, op, b, _, _, _, _ = parse_local_step(steps[fe])
+        rel_names = [x for x in rel_args if isinstance(x, str)]
+        used = dict(zip(rel_names, (a, b))) if rel_kind in ("together", "difference") else {rel_names[0]: a}
+        if [n for n, _ in named] != rel_names:
+            seen["person"] += 1
+        elif any(v != used[n] for n, v in named):
+            seen["miscopied"] += 1
+        else:
+            assert rel_kind in ("more", "fewer", "times", "fraction") and b != rel_args[1]
+            seen["constant"] += 1
+    assert min(seen.values()) > 5 and len(seen) == 3, seen

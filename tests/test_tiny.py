@@ -34,3 +34,50 @@ def test_tiny_models_forward_and_save(tmp_path):
     assert prm.config.hidden_size // prm.config.num_attention_heads >= 32
     out = save_pretrained_pair(prm, tok, tmp_path / "m")
     assert (out / "config.json").exists() and (out / "tokenizer.json").exists()
+
+
+def test_whole_number_tokens_and_number_sense(tmp_path):
+    import pytest
+    from transformers import AutoTokenizer, Qwen2ForTokenClassification
+
+    from prmlib.tiny import number_sense_init, number_tokens
+
+    texts = ["Bob has 12 + 5 = 17 apples.", "Then 17 * 2 = 34."]
+    tok = build_tokenizer(texts, whole_numbers=100)
+    pieces = tok.convert_ids_to_tokens(tok("= 17.", add_special_tokens=False)["input_ids"])
+    assert " 17" in pieces and "1" not in pieces and len(pieces) == 3
+    assert tok.convert_ids_to_tokens(tok("{17} 123", add_special_tokens=False)["input_ids"])[1:] == ["17", "}", " 12", "3"]
+    assert tok.decode(tok("a = 17 + 3.", add_special_tokens=False)["input_ids"]) == "a = 17 + 3."
+    assert tok("x<extra_0>", add_special_tokens=False)["input_ids"][-1] == tok.convert_tokens_to_ids(SEPARATOR_TOKEN)
+    numbers = number_tokens(tok)
+    assert sorted(numbers) == list(range(100)) and all(len(ids) == 2 for ids in numbers.values())
+
+    model = build_tiny_prm(tok, number_sense=True)
+    emb = model.get_input_embeddings().weight.detach()
+    dims = model.config.hidden_size * 5 // 8
+    bare = [numbers[n][0] for n in range(dims + 5)]
+    spaced = [numbers[n][1] for n in range(dims + 5)]
+    assert torch.equal(emb[bare], emb[spaced])  # " 17" and "17" are the same number
+    block = emb[bare, :dims]
+    sums = block.sum(-1)
+    # the thermometer block's sum grows by the same step from one number to the next, then saturates
+    steps = sums[1:dims + 1] - sums[:dims]
+    assert torch.allclose(steps, torch.full_like(steps, 0.2), atol=1e-5)
+    assert torch.allclose(sums[dims:], sums[dims].expand(5))
+    norms = block.norm(dim=-1)
+    assert torch.allclose(norms, norms[0].expand_as(norms))
+    # other tokens keep their random initialisation (same seed, no number sense)
+    plain = build_tiny_prm(tok).get_input_embeddings().weight.detach()
+    other = tok.convert_tokens_to_ids("Ġhas")
+    assert other != tok.unk_token_id and torch.equal(plain[other], emb[other])
+    assert not torch.equal(plain[numbers[7][0]], emb[numbers[7][0]])
+
+    # saved and reloaded, the tokenizer keeps the whole numbers and the model its embeddings
+    out = save_pretrained_pair(model, tok, tmp_path / "m")
+    tok2 = AutoTokenizer.from_pretrained(out)
+    assert tok2("= 17.", add_special_tokens=False)["input_ids"] == tok("= 17.", add_special_tokens=False)["input_ids"]
+    again = Qwen2ForTokenClassification.from_pretrained(out)
+    assert torch.equal(again.get_input_embeddings().weight[numbers[42][1]], emb[numbers[42][1]])
+
+    with pytest.raises(ValueError, match="whole-number tokens"):
+        number_sense_init(build_tiny_prm(build_tokenizer(texts)), build_tokenizer(texts))

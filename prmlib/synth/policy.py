@@ -287,7 +287,10 @@ class SyntheticPolicy(Generator):
                 c = q.value  # a second slip that lands on the true count
                 kind = "arithmetic"
             if cfg.surface == "local":
-                step = render_local_step(q.name, q.kind, q.args, terms, op, a, b, c) + "."
+                # names are restated with the values this solution wrote for them; a value mistake
+                # then shows as a restated value that differs from the operand used
+                stated = tuple(st.env[t] if isinstance(t, str) else None for t in terms)
+                step = render_local_step(q.name, q.kind, q.args, terms, op, a, b, c, stated=stated) + "."
             else:
                 step = _render(q.name, terms, op, a, b, c, item) + "."
             _record(st, i, q.name, c, kind)

@@ -86,7 +86,7 @@ def parse_relation(text: str):
 
 
 def render_local_step(name: str, kind: str, rel_args, terms, op: str, a: int, b: int, c: int,
-                      correction: bool = False) -> str:
+                      correction: bool = False, stated=None) -> str:
     """One local-surface step without its final period.
 
     Args:
@@ -94,8 +94,11 @@ def render_local_step(name: str, kind: str, rel_args, terms, op: str, a: int, b:
         kind, rel_args: the problem's relation for ``name`` (restated as it is in the problem).
         terms: the operands actually used (names or constants; a wrong person shows here).
         op, a, b, c: the computation written.
+        stated: the values restated for the named terms (default: the operands ``a``, ``b``); a
+            value miscopied into the computation shows as ``Tara has 9; 7 + 3``.
     """
-    vals = [f"{t} has {x}" for t, x in zip(terms, (a, b)) if isinstance(t, str)]
+    stated = (a, b) if stated is None else stated
+    vals = [f"{t} has {x}" for t, x in zip(terms, stated) if isinstance(t, str)]
     word = "Wait" if correction else "Next"
     return (f"{word}, {name} has {render_relation(kind, rel_args)}; {' and '.join(vals)}; "
             f"{a} {op} {b} = {c}, so {name} has {c}")
