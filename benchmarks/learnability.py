@@ -107,7 +107,7 @@ def _tail(step):
     f = parse_local_step(step)
     if f is None:
         return step
-    corr, name, _rel, named, a, op, b, c, _fname, _fval, boxed = f
+    _corr, name, _rel, _named, a, op, b, c, _fname, _fval, boxed = f
     head = step.split("; ")
     text = f"{head[0]}; {head[1]}; {name} has {a} {op} {b} = {c}"
     if boxed is not None:

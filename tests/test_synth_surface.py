@@ -101,7 +101,7 @@ def test_local_value_mistakes_show_inside_the_step():
         fe, kind = first_error_kind(p.text, steps)
         if kind != "value":
             continue
-        _, name, (rel_kind, rel_args), named, a, op, b, _, _, _, _ = parse_local_step(steps[fe])
+        _, _name, (rel_kind, rel_args), named, a, _op, b, _, _, _, _ = parse_local_step(steps[fe])
         rel_names = [x for x in rel_args if isinstance(x, str)]
         used = dict(zip(rel_names, (a, b))) if rel_kind in ("together", "difference") else {rel_names[0]: a}
         if [n for n, _ in named] != rel_names:
