@@ -46,13 +46,13 @@ def window_config(window):
 
 # -- data ---------------------------------------------------------------------------------------
 def sample_solutions(n_per_difficulty, difficulties, seed, exclude=frozenset(), policy_overrides=None,
-                     world="default"):
+                     world="local"):
     """Sample one solution per problem, label with the exact verifier; skip problems in ``exclude``.
-    ``world="local"``: small-number problems and the local step surface (prmlib.synth.surface)."""
+    ``world``: "local" (small-number problems, the local step surface; the default) or "plain"."""
     from prmlib.solution import split_steps
     from prmlib.synth import SyntheticPolicy, first_error, make_problems
 
-    policy = SyntheticPolicy(**{**({"surface": world} if world != "default" else {}), **(policy_overrides or {})})
+    policy = SyntheticPolicy(**{"surface": world, **(policy_overrides or {})})
     out = []
     for d in difficulties:
         problems = [p for p in make_problems(n_per_difficulty, d, seed=seed + 7919 * d, surface=world)
@@ -78,17 +78,13 @@ def resurface(rows, how):
       ("Bob has 5 more apples than Ann. Bob has 12 + 5 = 17 apples."), making a wrong operation a
       local mismatch;
     * ``marker``: pipeline sanity check: append " Oops." to the first wrong step (trivially learnable).
-    * ``tail`` (local world): the computation moved to the end of the step, right before the
-      separator: ``Next, Hana has 3 more than Tara; Tara has 9; Hana has 9 + 3 = 12.``
     """
     if how in (None, "none"):
         return rows
     out = []
     for r in rows:
         steps = list(r["steps"])
-        if how == "tail":
-            steps = [_tail(st) for st in steps]
-        elif how == "marker":
+        if how == "marker":
             if r["label"] >= 0:
                 steps[r["label"]] += " Oops."
         else:
@@ -99,20 +95,6 @@ def resurface(rows, how):
             steps = [" " + st for st in steps]
         out.append(dict(r, steps=steps, original_steps=r.get("original_steps", r["steps"])))
     return out
-
-
-def _tail(step):
-    from prmlib.synth.surface import parse_local_step
-
-    f = parse_local_step(step)
-    if f is None:
-        return step
-    _corr, name, _rel, _named, a, op, b, c, _fname, _fval, boxed = f
-    head = step.split("; ")
-    text = f"{head[0]}; {head[1]}; {name} has {a} {op} {b} = {c}"
-    if boxed is not None:
-        text = "The answer is \\boxed{" + str(boxed) + "}. " + text[0].lower() + text[1:]
-    return text + "."
 
 
 def balanced(rows, per_difficulty, seed):
@@ -293,7 +275,8 @@ def probe_rows(kind, seed, policy_overrides=None, surface="none"):
         rng.shuffle(rows)
         cut = int(0.85 * len(rows))
         return rows[:cut], rows[cut:]
-    sols = sample_solutions(2000, [1, 2, 3, 4, 5], seed, policy_overrides={"kind_weights": {"operation": 1.0}})
+    sols = sample_solutions(2000, [1, 2, 3, 4, 5], seed, policy_overrides={"kind_weights": {"operation": 1.0}},
+                            world="plain")
     pos, neg = [], []
     for r in sols:
         kinds = check_steps(r["problem"], r["steps"])
@@ -365,9 +348,9 @@ def main(argv=None) -> int:
     ap.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
     ap.add_argument("--output-dir", default="runs/learnability")
     ap.add_argument("--kinds", action="store_true", help="also report recall by first-error kind")
-    ap.add_argument("--world", default="default", choices=("default", "local"),
+    ap.add_argument("--world", default="local", choices=("local", "plain"),
                     help="surface of the synthetic world: local = small numbers, steps restating relation and values")
-    ap.add_argument("--surface", default="none", choices=("none", "space", "restate", "marker", "tail"),
+    ap.add_argument("--surface", default="none", choices=("none", "space", "restate", "marker"),
                     help="diagnostic rewrite of the step text, see resurface()")
     ap.add_argument("--prefix-rows", action="store_true",
                     help="train on step prefixes with only the last step supervised, positives subsampled to balance")

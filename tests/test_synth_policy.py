@@ -1,4 +1,8 @@
-"""The synthetic policy: determinism, continuation from the text, mistakes, recovery, speed."""
+"""The synthetic policy: determinism, continuation from the text, mistakes, recovery, speed.
+
+Written against the ``plain`` surface, whose steps are short to spell out in a test; the policy's
+logic is the same on the default ``local`` surface (tests/test_synth_surface.py).
+"""
 
 import time
 
@@ -20,14 +24,18 @@ from prmlib.synth import (
 )
 from prmlib.synth.stats import sample_solutions
 
+
+def PlainPolicy(*args, **kw):  # a SyntheticPolicy writing the plain surface
+    return SyntheticPolicy(*args, **{"surface": "plain", **kw})
+
 PROBLEM = ("Ann has 12 apples. Bob has 5 more apples than Ann. Cara has 3 times as many apples as Bob. "
            "Dan has 4 fewer apples than Cara. How many apples does Dan have?")
 
 
 def test_sample_shapes_tokens_and_determinism():
-    policy = SyntheticPolicy()
+    policy = PlainPolicy()
     assert isinstance(policy, Generator)
-    texts = [p.text for p in make_problems(10, 3, seed=0)]
+    texts = [p.text for p in make_problems(10, 3, seed=0, surface="plain")]
     out = policy.sample(texts, 4, seed=7)
     assert len(out) == 10 and all(len(row) == 4 for row in out)
     for row in out:
@@ -35,18 +43,18 @@ def test_sample_shapes_tokens_and_determinism():
             assert isinstance(c, Completion)
             assert c.num_tokens == len(c.text.split())  # tokens = whitespace pieces
             assert c.finish_reason == "stop" and "\\boxed{" in split_steps(c.text)[-1]
-    assert out == SyntheticPolicy().sample(texts, 4, seed=7)  # same seed, same text
+    assert out == PlainPolicy().sample(texts, 4, seed=7)  # same seed, same text
     assert out != policy.sample(texts, 4, seed=8)
     # independent of batch composition: each item is seeded by its own text
-    assert SyntheticPolicy().sample(texts[3:5], 4, seed=7) == out[3:5]
+    assert PlainPolicy().sample(texts[3:5], 4, seed=7) == out[3:5]
     # unseeded calls are deterministic per instance (config seed + call counter)
-    assert SyntheticPolicy().sample(texts, 1) == SyntheticPolicy().sample(texts, 1)
+    assert PlainPolicy().sample(texts, 1) == PlainPolicy().sample(texts, 1)
 
 
 @pytest.mark.parametrize("difficulty", sorted(LEVELS))
 def test_every_step_is_readable(difficulty):
-    problems = make_problems(60, difficulty, seed=1)
-    for p, row in zip(problems, SyntheticPolicy().sample([p.text for p in problems], 3, seed=1)):
+    problems = make_problems(60, difficulty, seed=1, surface="plain")
+    for p, row in zip(problems, PlainPolicy().sample([p.text for p in problems], 3, seed=1)):
         for c in row:
             assert "format" not in check_steps(p, c.text)
 
@@ -54,24 +62,24 @@ def test_every_step_is_readable(difficulty):
 def test_continuation_carries_the_wrong_value_of_the_prefix():
     prefix = ["Bob has Ann + 5 = 12 + 5 = 18 apples."]  # a slip: Bob has 17
     # no fresh mistakes and no noticing: the continuation is exactly the consequence of the prefix
-    blind = SyntheticPolicy(error_scale=0.0, notice={"arithmetic": 0.0}, review={"arithmetic": 0.0}, compensate=0.0)
+    blind = PlainPolicy(error_scale=0.0, notice={"arithmetic": 0.0}, review={"arithmetic": 0.0}, compensate=0.0)
     [conts] = blind.continue_steps([PROBLEM], [prefix], 5, seed=0)
     for c in conts:
         assert split_steps(c.text) == ["Cara has Bob * 3 = 18 * 3 = 54 apples.",
                                        "Dan has Cara - 4 = 54 - 4 = 50 apples. The answer is \\boxed{50}."]
     # the default policy: most continuations build on the 18 and fail; a few notice and recover
-    [conts] = SyntheticPolicy().continue_steps([PROBLEM], [prefix], 200, seed=0)
+    [conts] = PlainPolicy().continue_steps([PROBLEM], [prefix], 200, seed=0)
     carried = sum(c.text.startswith("Cara has Bob * 3 = 18 * 3 = 54") for c in conts)
     noticed = sum(c.text.startswith("Wait, Bob has Ann + 5 = 12 + 5 = 17 apples, not 18.") for c in conts)
     assert carried > 100 and noticed > 20 and carried + noticed > 180
     # a policy that always notices its slips corrects Bob first
-    always = SyntheticPolicy(notice={"arithmetic": 1.0})
+    always = PlainPolicy(notice={"arithmetic": 1.0})
     [conts] = always.continue_steps([PROBLEM], [prefix], 5, seed=0)
     assert all(c.text.startswith("Wait, Bob has Ann + 5 = 12 + 5 = 17 apples, not 18.") for c in conts)
 
 
 def test_continuation_of_correct_and_finished_prefixes():
-    policy = SyntheticPolicy(error_scale=0.0)  # never makes a mistake
+    policy = PlainPolicy(error_scale=0.0)  # never makes a mistake
     [[c]] = policy.continue_steps([PROBLEM], [["Bob has Ann + 5 = 12 + 5 = 17 apples."]], 1, seed=0)
     assert split_steps(c.text) == ["Cara has Bob * 3 = 17 * 3 = 51 apples.",
                                    "Dan has Cara - 4 = 51 - 4 = 47 apples. The answer is \\boxed{47}."]
@@ -85,7 +93,7 @@ def test_continuation_of_correct_and_finished_prefixes():
 
 
 def test_seeded_batch_matches_single_calls_and_mc_estimate_runs():
-    policy = SyntheticPolicy()
+    policy = PlainPolicy()
     problems = [PROBLEM, PROBLEM]
     prefixes = [["Bob has Ann + 5 = 12 + 5 = 18 apples."], []]
     batched = policy.continue_steps_seeded(problems, prefixes, [3, 2], [11, 40])
@@ -93,17 +101,17 @@ def test_seeded_batch_matches_single_calls_and_mc_estimate_runs():
                for p, pre, k, s in zip(problems, prefixes, [3, 2], [11, 40])]
     assert batched == singles
     assert continue_seeded(policy, problems, prefixes, [3, 2], [11, 40]) == batched
-    sols = sample_solutions(make_problems(5, 2, seed=0), policy, n=1, seed=0)
+    sols = sample_solutions(make_problems(5, 2, seed=0, surface="plain"), policy, n=1, seed=0)
     res = mc_estimate(sols, policy, k=4, seed=0, show_progress=False,
                       grade_fn=lambda text, gold: is_correct_answer(text, gold))
     assert [len(r.counts) for r in res] == [len(s.steps) for s in sols]
 
 
 def test_mistakes_grow_with_difficulty_and_have_all_kinds():
-    policy = SyntheticPolicy()
+    policy = PlainPolicy()
     err, kinds = {}, {}
     for d in (1, 3, 5):
-        sols = sample_solutions(make_problems(300, d, seed=2), policy, n=1, seed=2)
+        sols = sample_solutions(make_problems(300, d, seed=2, surface="plain"), policy, n=1, seed=2)
         wrong_steps = sum(k is not None for s in sols for k in check_steps(s.problem, s.steps))
         err[d] = wrong_steps / sum(len(s.steps) for s in sols)
         kinds[d] = {s.meta["error_kind"] for s in sols if s.meta["first_error"] >= 0}
@@ -112,8 +120,8 @@ def test_mistakes_grow_with_difficulty_and_have_all_kinds():
 
 
 def test_recovery_right_answers_through_wrong_steps():
-    policy = SyntheticPolicy()
-    sols = sample_solutions(make_problems(400, 4, seed=5), policy, n=1, seed=5)
+    policy = PlainPolicy()
+    sols = sample_solutions(make_problems(400, 4, seed=5, surface="plain"), policy, n=1, seed=5)
     recovered = [s for s in sols if s.meta["answer_correct"] and s.meta["first_error"] >= 0]
     assert len(recovered) >= 20
     # both kinds of recovery: an explicit correction, and none (a cancelling slip or a distractor)
@@ -132,10 +140,10 @@ def test_recovery_right_answers_through_wrong_steps():
 
 
 def test_correct_prefixes_of_hard_problems_often_fail():
-    policy = SyntheticPolicy()
+    policy = PlainPolicy()
     mean_success = {}
     for d in (1, 5):
-        problems = make_problems(60, d, seed=4)
+        problems = make_problems(60, d, seed=4, surface="plain")
         ok, total = 0, 0
         for p, row in zip(problems, policy.sample([p.text for p in problems], 1, seed=4)):
             steps = split_steps(row[0].text)
@@ -152,11 +160,11 @@ def test_correct_prefixes_of_hard_problems_often_fail():
 
 def test_config_validation_and_problem_objects():
     with pytest.raises(TypeError):
-        SyntheticPolicy(no_such_knob=1)
+        PlainPolicy(no_such_knob=1)
     with pytest.raises(ValueError):
-        SyntheticPolicy().continue_steps([PROBLEM], [], 1)
+        PlainPolicy().continue_steps([PROBLEM], [], 1)
     p = parse_problem(PROBLEM)
-    assert SyntheticPolicy().sample([p], 1, seed=0) == SyntheticPolicy().sample([PROBLEM], 1, seed=0)
+    assert PlainPolicy().sample([p], 1, seed=0) == PlainPolicy().sample([PROBLEM], 1, seed=0)
     cfg = PolicyConfig()
     assert cfg.step_error("times", "*", 456, 7, 8) > cfg.step_error("more", "+", 12, 5, 2)
 
@@ -164,8 +172,8 @@ def test_config_validation_and_problem_objects():
 def test_speed_of_continuations():
     """MC estimation calls continue_steps a lot; the target is >= 20k continuations/s (see
     ``prmlib synth speed``). Asserted loosely here because CI machines are shared."""
-    policy = SyntheticPolicy()
-    problems = make_problems(100, 5, seed=0)
+    policy = PlainPolicy()
+    problems = make_problems(100, 5, seed=0, surface="plain")
     items = []
     for p, row in zip(problems, policy.sample([p.text for p in problems], 1, seed=0)):
         steps = split_steps(row[0].text)

@@ -34,12 +34,16 @@ def test_make_problems_is_deterministic_and_seeded():
 
 
 def test_difficulty_grows_in_steps_sizes_and_operations():
-    ops = {d: {q.op for p in make_problems(60, d, seed=0) for q in p.derived} for d in LEVELS}
-    assert ops[1] == {"+", "-"}
-    assert ops[2] >= {"+", "-", "*"} and "/" not in ops[2]
-    assert ops[5] == {"+", "-", "*", "/"}
-    biggest = {d: max(q.value for p in make_problems(60, d, seed=0) for q in p.quantities) for d in LEVELS}
+    for surface in ("local", "plain"):
+        ops = {d: {q.op for p in make_problems(60, d, seed=0, surface=surface) for q in p.derived} for d in LEVELS}
+        assert ops[1] == {"+", "-"}
+        assert ops[2] >= {"+", "-", "*"} and "/" not in ops[2]
+        assert ops[5] == {"+", "-", "*", "/"}
+    # the plain surface also grows its numbers; the local one keeps every count from 2 to 9
+    biggest = {d: max(q.value for p in make_problems(60, d, seed=0, surface="plain") for q in p.quantities)
+               for d in LEVELS}
     assert biggest[1] < biggest[3] < biggest[5]
+    assert max(q.value for p in make_problems(60, 5, seed=0) for q in p.quantities) <= 9
 
 
 def test_parse_problem_rejects_inexact_division():

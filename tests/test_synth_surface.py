@@ -25,33 +25,50 @@ def test_local_problems_are_small_and_parse_back():
             assert back.difficulty == d and back.gold == p.gold and back.values == p.values
 
 
-def test_default_surface_is_unchanged_by_the_option():
-    assert [p.text for p in make_problems(5, 3, seed=1)] == [p.text for p in make_problems(5, 3, seed=1, surface="default")]
+def test_local_is_the_default_surface():
+    assert [p.text for p in make_problems(5, 3, seed=1)] == [p.text for p in make_problems(5, 3, seed=1, surface="local")]
+    assert make_problems(5, 3, seed=1) != make_problems(5, 3, seed=1, surface="plain")
+    assert SyntheticPolicy().config.surface == "local"
     with pytest.raises(ValueError, match="surface"):
         make_problems(1, 1, surface="nope")
 
 
 def test_render_and_parse_round_trip():
-    s = render_local_step("Leo", "together", ("Hana", "Tara"), ("Hana", "Tara"), "+", 5, 7, 12) + "."
-    assert s == "Next, Leo has as many as Hana and Tara together; Hana has 5 and Tara has 7; 5 + 7 = 12, so Leo has 12."
+    s = render_local_step("Leo", "together", ("Hana", "Tara"), ("Hana", "Tara"), "+", 5, 7, 12)
+    assert s == "Next, Leo has as many as Hana and Tara together; Hana has 5 and Tara has 7; 12 = 5 + 7, so Leo has 12."
     got = parse_local_step(s)
     assert got[1] == "Leo" and got[2] == ("together", ("Hana", "Tara")) and got[3] == [("Hana", 5), ("Tara", 7)]
+    assert got[4:8] == (5, "+", 7, 12)
+    # every operation is written as a sum or a product and read back with the person's value as result
+    for kind, args, op, a, b, c, eq in [("fewer", ("Tara", 3), "-", 9, 3, 6, "9 = 6 + 3"),
+                                        ("times", ("Tara", 2), "*", 4, 2, 8, "8 = 4 * 2"),
+                                        ("fraction", ("Tara", 3), "/", 9, 3, 3, "9 = 3 * 3")]:
+        s = render_local_step("Hana", kind, args, args, op, a, b, c, final=True)
+        assert eq in s and s.endswith(f"so Hana has \\boxed{{{c}}}.")
+        got = parse_local_step(s)
+        assert got[4:8] == (a, op, b, c) and got[10] == c
+    fix = render_local_step("Hana", "more", ("Tara", 3), ("Tara", 3), "+", 9, 3, 12, correction=True, old=13)
+    assert fix == "Wait, Hana has 3 more than Tara; Tara has 9; 12 = 9 + 3, so Hana has 12, not 13."
+    assert parse_local_step(fix)[0] is True
+    # a result that is in neither place of the equation is not a readable step
+    assert parse_local_step("Next, Hana has 3 more than Tara; Tara has 9; 12 = 9 + 3, so Hana has 13.") is None
 
 
 PROBLEM = "Tara has 9 apples. Hana has 3 more apples than Tara. Leo has 2 times as many apples as Hana. How many apples does Leo have?"
-GOOD = ["Next, Hana has 3 more than Tara; Tara has 9; 9 + 3 = 12, so Hana has 12.",
-        "Next, Leo has 2 times as many as Hana; Hana has 12; 12 * 2 = 24, so Leo has 24. The answer is \\boxed{24}."]
+GOOD = ["Next, Hana has 3 more than Tara; Tara has 9; 12 = 9 + 3, so Hana has 12.",
+        "Next, Leo has 2 times as many as Hana; Hana has 12; 24 = 12 * 2, so Leo has \\boxed{24}."]
 
 
 @pytest.mark.parametrize("step0, kind", [
     (GOOD[0], None),
-    ("Next, Hana has 3 more than Tara; Tara has 9; 9 + 3 = 13, so Hana has 13.", "arithmetic"),
-    ("Next, Hana has 3 more than Tara; Tara has 9; 9 - 3 = 6, so Hana has 6.", "operation"),
-    ("Next, Hana has 3 more than Tara; Tara has 9; 9 + 4 = 13, so Hana has 13.", "value"),  # misread constant
-    ("Next, Hana has 3 more than Tara; Tara has 8; 8 + 3 = 11, so Hana has 11.", "value"),  # wrong value
-    ("Next, Hana has 3 more than Tara; Leo has 9; 9 + 3 = 12, so Hana has 12.", "value"),  # wrong person
-    ("Next, Hana has 3 fewer than Tara; Tara has 9; 9 + 3 = 12, so Hana has 12.", "operation"),  # misstated
-    ("Next, Hana has 3 more than Tara; Tara has 9; 9 + 3 = 12, so Hana has 13.", "format"),
+    ("Next, Hana has 3 more than Tara; Tara has 9; 13 = 9 + 3, so Hana has 13.", "arithmetic"),
+    ("Next, Hana has 3 more than Tara; Tara has 9; 9 = 6 + 3, so Hana has 6.", "operation"),  # subtracted
+    ("Next, Hana has 3 more than Tara; Tara has 9; 13 = 9 + 4, so Hana has 13.", "value"),  # misread constant
+    ("Next, Hana has 3 more than Tara; Tara has 8; 11 = 8 + 3, so Hana has 11.", "value"),  # wrong value
+    ("Next, Hana has 3 more than Tara; Tara has 9; 11 = 8 + 3, so Hana has 11.", "value"),  # miscopied
+    ("Next, Hana has 3 more than Tara; Leo has 9; 12 = 9 + 3, so Hana has 12.", "value"),  # wrong person
+    ("Next, Hana has 3 fewer than Tara; Tara has 9; 12 = 9 + 3, so Hana has 12.", "operation"),  # misstated
+    ("Next, Hana has 3 more than Tara; Tara has 9; 12 = 9 + 3, so Hana has 13.", "format"),
     ("Next, Hana has 3 more than Tara.", "format"),
 ])
 def test_verifier_reads_local_steps(step0, kind):
@@ -60,9 +77,9 @@ def test_verifier_reads_local_steps(step0, kind):
 
 
 def test_carried_value_is_wrong_and_correction_is_locally_right():
-    steps = ["Next, Hana has 3 more than Tara; Tara has 9; 9 + 3 = 13, so Hana has 13.",
-             "Wait, Hana has 3 more than Tara; Tara has 9; 9 + 3 = 12, so Hana has 12, not 13.",
-             "Next, Leo has 2 times as many as Hana; Hana has 13; 13 * 2 = 26, so Leo has 26. The answer is \\boxed{26}."]
+    steps = ["Next, Hana has 3 more than Tara; Tara has 9; 13 = 9 + 3, so Hana has 13.",
+             "Wait, Hana has 3 more than Tara; Tara has 9; 12 = 9 + 3, so Hana has 12, not 13.",
+             "Next, Leo has 2 times as many as Hana; Hana has 13; 26 = 13 * 2, so Leo has \\boxed{26}."]
     assert check_steps(PROBLEM, steps) == ["arithmetic", None, "value"]
 
 

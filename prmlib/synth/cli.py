@@ -27,8 +27,9 @@ def register(subparsers) -> None:
     s.add_argument("--k", type=int, default=8, help="MC continuations per step (default 8)")
     s.add_argument("--difficulties", type=_levels, default=tuple(LEVELS),
                    help="comma-separated levels, e.g. 1,3,5 (default: all)")
-    s.add_argument("--surface", choices=SURFACES, default="default",
-                   help="local: small numbers, steps restating relation and values (prmlib.synth.surface)")
+    s.add_argument("--surface", choices=SURFACES, default="local",
+                   help="local (default): small numbers, steps restating relation and values, computations as sums "
+                        "or products (prmlib.synth.surface); plain: the first surface, larger numbers")
     s.set_defaults(func=_stats)
 
     e = sub.add_parser("sample", help="print example solutions with their step verdicts")
@@ -36,7 +37,7 @@ def register(subparsers) -> None:
     e.add_argument("--n", type=int, default=3, help="problems (default 3)")
     e.add_argument("--samples", type=int, default=2, help="solutions per problem (default 2)")
     e.add_argument("--seed", type=int, default=0)
-    e.add_argument("--surface", choices=SURFACES, default="default")
+    e.add_argument("--surface", choices=SURFACES, default="local")
     e.set_defaults(func=_sample)
 
     b = sub.add_parser("speed", help="continuations per second of the synthetic policy (last line: JSON)")

@@ -69,7 +69,8 @@ class PolicyConfig:
         base_error: error probability of one step per kind of sentence ("more", "times", ...),
             before size and load factors (some phrasings confuse the policy more than others).
         size_factor: extra relative error per digit beyond two (one-digit operands).
-        load_factor: extra relative error per derived person beyond two.
+        load_factor: extra relative error per derived person beyond two (``None``: 0.3 on the
+            local surface, whose one-digit numbers make slips rarer, 0.15 on the plain one).
         max_error: cap on one step's error probability.
         kind_weights: relative frequency of the kinds of mistake (arithmetic, value, operation).
         notice: per kind, the chance that the policy notices that the step it just wrote is
@@ -82,8 +83,10 @@ class PolicyConfig:
         skip_distractor: chance of skipping a person whom the question does not need (else the
             policy computes everyone, as models often do with irrelevant information).
         max_steps_factor: a generation stops ("length") after this many steps per derived person.
-        surface: how steps are written: ``"default"`` (``Bob has Ann + 5 = 12 + 5 = 17 apples.``) or
-            ``"local"`` (:mod:`prmlib.synth.surface`: each step restates its relation and values).
+        surface: how steps are written: ``"local"`` (the default, :mod:`prmlib.synth.surface`: each
+            step restates its relation and values and writes its computation as a sum or product)
+            or ``"plain"`` (``Bob has Ann + 5 = 12 + 5 = 17 apples.``). Use the same surface as
+            :func:`make_problems`.
         seed: used when ``sample``/``continue_steps`` get ``seed=None`` (with a call counter).
     """
 
@@ -91,7 +94,7 @@ class PolicyConfig:
     base_error: dict[str, float] = field(default_factory=lambda: {
         "more": 0.06, "fewer": 0.07, "times": 0.08, "fraction": 0.1, "together": 0.06, "difference": 0.15})
     size_factor: dict[str, float] = field(default_factory=lambda: {"+": 0.2, "-": 0.25, "*": 0.8, "/": 0.8})
-    load_factor: float = 0.15
+    load_factor: float | None = None
     max_error: float = 0.6
     kind_weights: dict[str, float] = field(
         default_factory=lambda: {"arithmetic": 0.45, "value": 0.3, "operation": 0.25})
@@ -103,14 +106,20 @@ class PolicyConfig:
     compensate: float = 0.01
     skip_distractor: float = 0.5
     max_steps_factor: int = 3
-    surface: str = "default"
+    surface: str = "local"
     seed: int = 0
+
+    @property
+    def effective_load_factor(self) -> float:
+        if self.load_factor is not None:
+            return self.load_factor
+        return 0.3 if self.surface == "local" else 0.15
 
     def step_error(self, kind: str, op: str, a: int, b: int, n_derived: int) -> float:
         """Probability that the policy gets the computation ``a op b`` (for a ``kind`` sentence) wrong."""
         digits = len(str(abs(a))) + len(str(abs(b)))
         p = (self.error_scale * self.base_error[kind] * (1.0 + self.size_factor[op] * (digits - 2))
-             * (1.0 + self.load_factor * (n_derived - 2)))
+             * (1.0 + self.effective_load_factor * (n_derived - 2)))
         return min(self.max_error, max(0.0, p))
 
 
@@ -260,8 +269,8 @@ class SyntheticPolicy(Generator):
                     continue
                 old = st.env[q.name]
                 if cfg.surface == "local":
-                    body = render_local_step(q.name, q.kind, q.args, q.args, q.op, a, b, c, correction=True)
-                    steps.append(f"{body}, not {old}.")
+                    steps.append(render_local_step(q.name, q.kind, q.args, q.args, q.op, a, b, c,
+                                                   correction=True, old=old))
                 else:
                     steps.append(f"Wait, {_render(q.name, q.args, q.op, a, b, c, item)}, not {old}.")
                 _record(st, i, q.name, c, None)
@@ -290,12 +299,15 @@ class SyntheticPolicy(Generator):
                 # names are restated with the values this solution wrote for them; a value mistake
                 # then shows as a restated value that differs from the operand used
                 stated = tuple(st.env[t] if isinstance(t, str) else None for t in terms)
-                step = render_local_step(q.name, q.kind, q.args, terms, op, a, b, c, stated=stated) + "."
+                step = render_local_step(q.name, q.kind, q.args, terms, op, a, b, c, stated=stated,
+                                         final=q.name == problem.target)
             else:
                 step = _render(q.name, terms, op, a, b, c, item) + "."
             _record(st, i, q.name, c, kind)
             if q.name == problem.target:
-                steps.append(f"{step} The answer is \\boxed{{{c}}}.")
+                if cfg.surface != "local":  # the local surface boxes the final value in the step
+                    step = f"{step} The answer is \\boxed{{{c}}}."
+                steps.append(step)
                 finish = "stop"
                 break
             steps.append(step)

@@ -86,7 +86,7 @@ SMALL_LEVELS: dict[int, Level] = {
     5: Level(6, 1, 2, (2, 9), (1, 6), 4, 4,
              ("more", "fewer", "times", "fraction", "together", "difference"), 9),
 }
-SURFACES = ("default", "local")
+SURFACES = ("local", "plain")  # the first is the default
 _DIFFICULTY_BY_DERIVED = {lv.derived + lv.distractors: d for d, lv in LEVELS.items()}
 
 KIND_OP = {"more": "+", "fewer": "-", "times": "*", "fraction": "/", "together": "+", "difference": "-"}
@@ -264,7 +264,7 @@ def _draw_derived(rng: random.Random, level: Level, name: str, pool: list[Quanti
     return Quantity(name, kind, KIND_OP[kind], args, v)
 
 
-def make_problem(difficulty: int, rng: random.Random, surface: str = "default") -> SynthProblem:
+def make_problem(difficulty: int, rng: random.Random, surface: str = "local") -> SynthProblem:
     """Draw one problem of the given difficulty from ``rng`` (``surface="local"``: small numbers,
     :data:`SMALL_LEVELS`)."""
     if difficulty not in LEVELS:
@@ -322,7 +322,7 @@ def _draw_with_retries(rng, level, name, pool, prefer, existing, tries: int = 50
     return None
 
 
-def make_problems(n: int, difficulty: int, seed: int = 0, surface: str = "default") -> list[SynthProblem]:
+def make_problems(n: int, difficulty: int, seed: int = 0, surface: str = "local") -> list[SynthProblem]:
     """``n`` problems of one difficulty (1..5), deterministic given ``seed``.
 
     Example::
@@ -333,7 +333,7 @@ def make_problems(n: int, difficulty: int, seed: int = 0, surface: str = "defaul
     """
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n}")
-    tag = "" if surface == "default" else f"|{surface}"
+    tag = "" if surface == "plain" else f"|{surface}"  # keeps the problems of each surface as they were
     rng = random.Random(f"synth-problems|{difficulty}|{seed}{tag}")
     return [make_problem(difficulty, rng, surface) for _ in range(n)]
 

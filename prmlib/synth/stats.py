@@ -183,11 +183,11 @@ def judge_agreement(judge, solutions: Sequence[Solution]) -> dict:
 
 def calibrate(n: int = 200, seed: int = 0, difficulties: Sequence[int] = tuple(LEVELS), k: int = 8,
               samples: int = 1, policy: SyntheticPolicy | None = None, judge=None,
-              progress: bool = False, surface: str = "default") -> list[LevelStats]:
+              progress: bool = False, surface: str = "local") -> list[LevelStats]:
     """Sample ``n`` problems x ``samples`` solutions per difficulty and measure the calibration
     (``judge``: the judge compared with the exact first errors, default :class:`SyntheticJudge`;
-    ``surface``: ``"local"`` for small-number problems and the local step surface, see
-    :mod:`prmlib.synth.surface`)."""
+    ``surface``: ``"local"`` (default) for small-number problems and the local step surface, see
+    :mod:`prmlib.synth.surface`; ``"plain"`` for the first surface with larger numbers)."""
     from prmlib.synth.judge import SyntheticJudge
 
     policy = policy or SyntheticPolicy(surface=surface)

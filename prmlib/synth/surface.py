@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 
-from prmlib.synth.problems import FRACTION_VALUES, FRACTION_WORDS
+from prmlib.synth.problems import FRACTION_VALUES, FRACTION_WORDS, KIND_OP
 
 _N = r"(-?\d+)"
 _NAME = r"([A-Z][a-z]+)"
@@ -45,8 +45,10 @@ _RELATIONS = (
 )
 _REL = "|".join(f"(?:{r})" for _, r in _RELATIONS)
 LOCAL_STEP_RE = re.compile(
-    rf"^(Next|Wait), {_NAME} has (?P<rel>.+?); (?P<vals>{_NAME} has {_N}(?: and {_NAME} has {_N})?); "
-    rf"{_N} ([-+*/]) {_N} = {_N}, so {_NAME} has {_N}(?:, not {_N})?\.(?: The answer is \\boxed\{{{_N}\}}\.)?$"
+    rf"^(?P<word>Next|Wait), (?P<name>[A-Z][a-z]+) has (?P<rel>.+?); "
+    rf"(?P<vals>{_NAME} has {_N}(?: and {_NAME} has {_N})?); "
+    rf"(?P<x>-?\d+) = (?P<y>-?\d+) (?P<sym>[+*]) (?P<z>-?\d+), so (?P<fname>[A-Z][a-z]+) has "
+    rf"(?:(?P<fval>-?\d+)|\\boxed\{{(?P<boxed>-?\d+)\}})(?:, not (?P<old>-?\d+))?\.$"
 )
 _REL_RE = [(kind, re.compile(rf"^{r}$")) for kind, r in _RELATIONS]
 _VAL_RE = re.compile(rf"{_NAME} has {_N}")
@@ -85,38 +87,73 @@ def parse_relation(text: str):
     return None
 
 
+def equation(op: str, a: int, b: int, c: int) -> str:
+    """The computation ``a op b = c`` written as a sum or a product: ``c = a + b`` for ``+``,
+    ``a = c + b`` for ``-``, ``c = a * b`` for ``*`` and ``a = c * b`` for ``/``."""
+    if op in "+*":
+        return f"{c} = {a} {op} {b}"
+    return f"{a} = {c} {'+' if op == '-' else '*'} {b}"
+
+
+def read_equation(x: int, sym: str, y: int, z: int, result: int, prefer: str | None = None):
+    """Invert :func:`equation`: ``(op, a, b, c)`` for ``x = y sym z`` whose result is ``result``
+    (the value the step gives its person), or ``None`` when ``result`` is neither ``x`` nor ``y``.
+    When it is both, ``prefer`` (the operation the relation asks for) decides."""
+    inverse = "-" if sym == "+" else "/"
+    readings = []
+    if result == x:
+        readings.append((sym, y, z, x))
+    if result == y:
+        readings.append((inverse, x, z, y))
+    if not readings:
+        return None
+    for r in readings:
+        if r[0] == prefer:
+            return r
+    return readings[0]
+
+
 def render_local_step(name: str, kind: str, rel_args, terms, op: str, a: int, b: int, c: int,
-                      correction: bool = False, stated=None) -> str:
-    """One local-surface step without its final period.
+                      correction: bool = False, stated=None, final: bool = False,
+                      old: int | None = None) -> str:
+    """One local-surface step, with its final period.
 
     Args:
         name: the person computed.
         kind, rel_args: the problem's relation for ``name`` (restated as it is in the problem).
         terms: the operands actually used (names or constants; a wrong person shows here).
-        op, a, b, c: the computation written.
+        op, a, b, c: the computation ``a op b = c`` (written by :func:`equation`).
+        correction: a ``Wait,`` step that redoes an earlier one; ``old`` is the value it replaces.
         stated: the values restated for the named terms (default: the operands ``a``, ``b``); a
-            value miscopied into the computation shows as ``Tara has 9; 7 + 3``.
+            value miscopied into the computation shows as ``Tara has 9; 10 = 7 + 3``.
+        final: the step that answers the question: its result is written as ``\\boxed{c}``.
     """
     stated = (a, b) if stated is None else stated
     vals = [f"{t} has {x}" for t, x in zip(terms, stated) if isinstance(t, str)]
     word = "Wait" if correction else "Next"
+    value = f"\\boxed{{{c}}}" if final else str(c)
+    tail = "" if old is None else f", not {old}"
     return (f"{word}, {name} has {render_relation(kind, rel_args)}; {' and '.join(vals)}; "
-            f"{a} {op} {b} = {c}, so {name} has {c}")
+            f"{equation(op, a, b, c)}, so {name} has {value}{tail}.")
 
 
 def parse_local_step(s: str):
     """Fields of a local-surface step, or ``None``: ``(correction, name, relation, named_values,
     a, op, b, result, final_name, final_value, boxed)``; ``relation`` is ``(kind, args)`` or ``None``
-    when the restatement is outside the grammar."""
+    when the restatement is outside the grammar. The computation is read back from its sum or
+    product form with the value the step gives its person as the result (``None`` when that value
+    is not in the equation)."""
     m = LOCAL_STEP_RE.match(s)
     if m is None:
         return None
-    g = m.groups()
-    word, name = g[0], g[1]
     rel = parse_relation(m.group("rel"))
     named = [(n, int(v)) for n, v in _VAL_RE.findall(m.group("vals"))]
-    # groups after vals: the names/values inside vals (4), then a, op, b, c, final name, final value, old, boxed
-    rest = g[-8:]
-    a, op, b, c, fname, fval, _old, boxed = rest
-    return (word == "Wait", name, rel, named, int(a), op, int(b), int(c), fname, int(fval),
+    boxed = m.group("boxed")
+    fval = int(boxed if boxed is not None else m.group("fval"))
+    prefer = KIND_OP.get(rel[0]) if rel is not None else None
+    got = read_equation(int(m.group("x")), m.group("sym"), int(m.group("y")), int(m.group("z")), fval, prefer)
+    if got is None:
+        return None
+    op, a, b, c = got
+    return (m.group("word") == "Wait", m.group("name"), rel, named, a, op, b, c, m.group("fname"), fval,
             None if boxed is None else int(boxed))
