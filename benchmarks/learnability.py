@@ -3,7 +3,8 @@
 Protocol (issue 3):
 
 1. Sample solutions of synthetic problems at every difficulty with the default
-   ``SyntheticPolicy`` and label every step with the exact verifier (``first_error``).
+   ``SyntheticPolicy`` (``local`` surface) and label every step with the exact verifier
+   (``first_error``).
 2. Train a tiny random Qwen2 PRM (tokenizer trained on the training texts) with TRL's
    ``PRMTrainer`` through :func:`prmlib.prm.train.train_prm` on the exact hard labels (steps after
    the first error dropped, as in the paper's training data).
@@ -14,10 +15,19 @@ Protocol (issue 3):
 
 Target: F1 >= 80 within 3 minutes of training on 2 CPU cores.
 
+The defaults are the recipe that meets it (docs/synthetic_surface.md): whole-number tokens with
+size-encoding embeddings (``--numbers sense``), sliding-window attention of 32 tokens in both
+layers (``--window 32``), 4 heads, one training row per step with its two previous steps
+(``--step-rows 3``), wrong-step rows twice (``--oversample-errors 2``) and at most 4 right-step rows
+per wrong one (``--pos-ratio 4``), 14 epochs at lr 1e-3. The other options are the diagnostics
+used on the way (``--world plain``, ``--numbers digits``, ``--window 0``, ``--step-rows 0``,
+``--prefix-rows``, ``--pretrain-seconds``, ``--surface``, ``--probe``).
+
 Usage::
 
-    python benchmarks/learnability.py                       # defaults: ~5,000 training solutions
-    python benchmarks/learnability.py --hidden 96 --layers 3 --epochs 4
+    python benchmarks/learnability.py --kinds               # the recipe, ~5,000 training solutions
+    python benchmarks/learnability.py --kinds --seed 1      # another draw of data and weights
+    python benchmarks/learnability.py --world plain --numbers digits --window 0 --step-rows 0 --heads 2
 
 The last printed line is one JSON object.
 """
@@ -308,7 +318,8 @@ def run_probe(args) -> int:
                           whole_numbers=0 if args.numbers == "digits" else 100)
     model = build_tiny_prm(tok, seed=args.seed, hidden_size=args.hidden, num_hidden_layers=args.layers,
                            num_attention_heads=args.heads, intermediate_size=args.intermediate,
-                           number_sense=args.numbers == "sense", **window_config(args.window))
+                           number_sense=args.numbers == "sense", **window_config(args.window),
+                           **({"initializer_range": args.init_std} if args.init_std else {}))
     load_before = os.getloadavg()
     res = train_prm(train, model, tokenizer=tok, eval_dataset=test, learning_rate=args.lr,
                     num_train_epochs=args.epochs, per_device_train_batch_size=args.batch, max_length=args.max_length,
@@ -334,11 +345,11 @@ def main(argv=None) -> int:
     ap.add_argument("--test-per-difficulty", type=int, default=100, help="erroneous (= correct) rows per level")
     ap.add_argument("--hidden", type=int, default=64)
     ap.add_argument("--layers", type=int, default=2)
-    ap.add_argument("--heads", type=int, default=2)
+    ap.add_argument("--heads", type=int, default=4)
     ap.add_argument("--intermediate", type=int, default=None)
     ap.add_argument("--vocab", type=int, default=512)
     ap.add_argument("--lr", type=float, default=1e-3)
-    ap.add_argument("--epochs", type=float, default=5.0)
+    ap.add_argument("--epochs", type=float, default=14.0)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--max-length", type=int, default=512)
     ap.add_argument("--warmup", type=float, default=0.05)
@@ -354,20 +365,21 @@ def main(argv=None) -> int:
                     help="diagnostic rewrite of the step text, see resurface()")
     ap.add_argument("--prefix-rows", action="store_true",
                     help="train on step prefixes with only the last step supervised, positives subsampled to balance")
-    ap.add_argument("--step-rows", type=int, default=0,
+    ap.add_argument("--step-rows", type=int, default=3,
                     help="train on one row per step: the step and the K-1 steps before it, no problem text, "
                          "only the step supervised (for windowed models, which see no further back)")
-    ap.add_argument("--pos-ratio", type=float, default=1.0,
+    ap.add_argument("--pos-ratio", type=float, default=4.0,
                     help="with --step-rows: correct steps kept per wrong step")
-    ap.add_argument("--oversample-errors", type=int, default=1,
-                    help="repeat each erroneous training solution this many times (step labels are ~85%% positive)")
+    ap.add_argument("--oversample-errors", type=int, default=2,
+                    help="with --step-rows: copies of each wrong-step row; without: copies of each erroneous solution")
     ap.add_argument("--pretrain-seconds", type=float, default=0.0,
                     help="first pretrain the tiny model as a causal LM on the correct steps for this long")
     ap.add_argument("--pretrain-lr", type=float, default=3e-3)
-    ap.add_argument("--numbers", default="digits", choices=("digits", "whole", "sense"),
+    ap.add_argument("--numbers", default="sense", choices=("digits", "whole", "sense"),
                     help="digits: one token per digit (Qwen style); whole: numbers below 100 are one token; "
                          "sense: whole tokens with size-encoding embeddings (prmlib.tiny.number_sense_init)")
-    ap.add_argument("--window", type=int, default=0,
+    ap.add_argument("--init-std", type=float, default=None, help="initializer_range of the tiny model (default 0.02)")
+    ap.add_argument("--window", type=int, default=32,
                     help="sliding-window attention of this many tokens in every layer (0: full attention)")
     ap.add_argument("--policy", default=None,
                     help="diagnostic: JSON of PolicyConfig overrides, e.g. '{\"kind_weights\": {\"value\": 1}}'")
@@ -411,15 +423,10 @@ def main(argv=None) -> int:
         pos = [x for x in prefixes if x["labels"][-1]]
         random.Random(args.seed).shuffle(pos)
         stepwise = neg + pos[:len(neg)]
-    if args.step_rows:  # one row per step: that step alone after its previous step, only it supervised
-        rows_ = [{"prompt": "", "completions": w["completions"][max(0, i - args.step_rows + 1):i + 1],
-                  "labels": w["labels"][max(0, i - args.step_rows + 1):i + 1]}
-                 for w in stepwise for i in range(len(w["labels"]))]
-        neg = [x for x in rows_ if not x["labels"][-1]]
-        pos = [x for x in rows_ if x["labels"][-1]]
-        random.Random(args.seed).shuffle(pos)
-        stepwise = neg * args.oversample_errors + pos[:max(len(neg), int(args.pos_ratio * len(neg)))]
-        random.Random(args.seed + 1).shuffle(stepwise)
+    step_rows = None
+    if args.step_rows:  # one row per step (prmlib.prm.step_rows), built inside train_prm
+        step_rows = {"context_steps": args.step_rows - 1, "negative_repeats": args.oversample_errors,
+                     "positives_per_negative": args.pos_ratio}
     else:
         stepwise += [to_stepwise(r) for r in train_rows if r["label"] >= 0] * max(0, args.oversample_errors - 1)
 
@@ -428,7 +435,8 @@ def main(argv=None) -> int:
     tok = build_tokenizer(texts, vocab_size=args.vocab, whole_numbers=0 if args.numbers == "digits" else 100)
     model = build_tiny_prm(tok, seed=args.seed, hidden_size=args.hidden, num_hidden_layers=args.layers,
                            num_attention_heads=args.heads, intermediate_size=args.intermediate,
-                           number_sense=args.numbers == "sense", **window_config(args.window))
+                           number_sense=args.numbers == "sense", **window_config(args.window),
+                           **({"initializer_range": args.init_std} if args.init_std else {}))
     n_params = sum(p.numel() for p in model.parameters())
     data_seconds = time.perf_counter() - t0
     pretrain = None
@@ -447,7 +455,7 @@ def main(argv=None) -> int:
                     per_device_eval_batch_size=64, max_length=args.max_length, warmup_ratio=args.warmup,
                     weight_decay=args.weight_decay, lr_scheduler_type=args.scheduler, seed=args.seed,
                     eval_fraction=0.0, eval_before_training=False, train_metrics_max_rows=500,
-                    logging_steps=50, train_on_last_step_only=args.prefix_rows or bool(args.step_rows), training_args={"train_sampling_strategy": "group_by_length", "disable_tqdm": True})
+                    logging_steps=50, train_on_last_step_only=args.prefix_rows, step_rows=step_rows, training_args={"train_sampling_strategy": "group_by_length", "disable_tqdm": True})
     load_after = os.getloadavg()
 
     t1 = time.perf_counter()

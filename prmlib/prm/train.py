@@ -82,8 +82,14 @@ class PRMTrainConfig:
         torch_num_threads: ``torch.set_num_threads`` before training (``None`` = torch's default).
             On a small shared CPU, 1 thread can be ~10x faster than 2 competing ones.
         resume_from_checkpoint: checkpoint folder (or ``True`` for the latest in ``output_dir``).
-        tiny: sizes of the ``"tiny"`` model: hidden_size, num_hidden_layers, num_attention_heads,
-            vocab_size (tokenizer), intermediate_size.
+        tiny: the ``"tiny"`` model: hidden_size, num_hidden_layers, num_attention_heads,
+            vocab_size (tokenizer), intermediate_size; ``whole_numbers`` (numbers below it are
+            one token), ``number_sense`` (size-encoding number embeddings,
+            :func:`prmlib.tiny.number_sense_init`), ``sliding_window`` (attention window in every
+            layer, 0 = full attention).
+        step_rows: train on one row per step (:func:`prmlib.prm.step_rows.step_rows`, for
+            windowed models): its keyword arguments, e.g. ``{"context_steps": 1,
+            "negative_repeats": 2}``; ``None`` trains on whole solutions.
         training_args: extra keyword arguments passed to ``PRMConfig`` unchanged.
     """
 
@@ -121,6 +127,7 @@ class PRMTrainConfig:
     torch_num_threads: int | None = None
     resume_from_checkpoint: str | bool | None = None
     tiny: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_TINY))
+    step_rows: dict[str, Any] | None = None
     training_args: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -254,8 +261,15 @@ def build_tiny_base(texts: Sequence[str], tiny: Mapping[str, Any], seed: int = 0
 
     sizes = dict(tiny)
     vocab_size = int(sizes.pop("vocab_size", DEFAULT_TINY["vocab_size"]))
-    tok = build_tokenizer(texts, vocab_size=vocab_size)
-    return build_tiny_prm(tok, seed=seed, **sizes), tok
+    whole_numbers = int(sizes.pop("whole_numbers", 0))
+    number_sense = bool(sizes.pop("number_sense", False))
+    window = int(sizes.pop("sliding_window", 0) or 0)
+    if window:
+        sizes.update(use_sliding_window=True, sliding_window=window, max_window_layers=0)
+    if number_sense and not whole_numbers:
+        whole_numbers = 100
+    tok = build_tokenizer(texts, vocab_size=vocab_size, whole_numbers=whole_numbers)
+    return build_tiny_prm(tok, seed=seed, number_sense=number_sense, **sizes), tok
 
 
 # -- data ---------------------------------------------------------------------------------------
@@ -438,7 +452,8 @@ def build_prm_config(cfg: PRMTrainConfig):
         "gradient_accumulation_steps": cfg.gradient_accumulation_steps, "warmup_steps": cfg.warmup_ratio,
         "weight_decay": cfg.weight_decay, "lr_scheduler_type": cfg.lr_scheduler_type, "max_length": cfg.max_length,
         "max_completion_length": cfg.max_completion_length, "step_separator": cfg.separator,
-        "train_on_last_step_only": cfg.train_on_last_step_only, "seed": cfg.seed, "data_seed": cfg.seed,
+        "train_on_last_step_only": cfg.train_on_last_step_only or cfg.step_rows is not None,
+        "seed": cfg.seed, "data_seed": cfg.seed,
         "bf16": bf16, "use_cpu": use_cpu, "gradient_checkpointing": cfg.gradient_checkpointing,
         "logging_steps": cfg.logging_steps, "save_strategy": cfg.save_strategy, "save_steps": cfg.save_steps,
         "eval_strategy": "no", "report_to": "none", "dataset_num_proc": cfg.dataset_num_proc,
@@ -527,9 +542,17 @@ def _train(dataset, base_model, cfg: PRMTrainConfig, tokenizer, eval_dataset, sa
     model.config.prm_step_token_id = sep_id
     model.config.prm_label_type = cfg.label_type
 
+    last_only = cfg.train_on_last_step_only
+    if cfg.step_rows is not None:  # after the tokenizer saw the problem texts
+        from datasets import Dataset
+
+        from prmlib.prm.step_rows import step_rows
+
+        train_ds = Dataset.from_list(step_rows(train_ds, **{"seed": cfg.seed, **cfg.step_rows}))
+        last_only = True
     tok_args = {"separator": cfg.separator, "label_type": cfg.label_type, "max_length": cfg.max_length,
                 "max_completion_length": cfg.max_completion_length,
-                "train_on_last_step_only": cfg.train_on_last_step_only, "num_proc": cfg.dataset_num_proc}
+                "train_on_last_step_only": last_only, "num_proc": cfg.dataset_num_proc}
     with PartialState().main_process_first():  # several processes under `accelerate launch`
         train_tok, train_stats = tokenize_stepwise(train_ds, tok, is_eval=False, desc="Tokenizing train", **tok_args)
         eval_tok = eval_stats = None

@@ -1,0 +1,74 @@
+"""Step rows (one training row per step) and the tiny model's number sense and window options."""
+
+import os
+
+import pytest
+
+os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+from prmlib.prm.step_rows import step_rows
+
+ROWS = [
+    {"prompt": "P1", "completions": ["a", "b", "c"], "labels": [True, True, False]},
+    {"prompt": "P2", "completions": ["d", "e"], "labels": [True, True]},
+]
+
+
+def test_one_row_per_step_with_context_and_repeats():
+    out = step_rows(ROWS, context_steps=1, negative_repeats=3, seed=0)
+    assert len(out) == 4 + 3  # four right steps, the wrong one three times
+    assert all(r["prompt"] == "" for r in out)
+    by_last = {}
+    for r in out:
+        by_last.setdefault(r["completions"][-1], []).append(r)
+    assert by_last["a"][0]["completions"] == ["a"]  # nothing before the first step
+    assert by_last["c"][0] == {"prompt": "", "completions": ["b", "c"], "labels": [True, False]}
+    assert len(by_last["c"]) == 3 and len(by_last["e"]) == 1
+    alone = step_rows(ROWS, context_steps=0)
+    assert sorted(r["completions"][0] for r in alone) == ["a", "b", "c", "d", "e"]
+    assert all(len(r["completions"]) == 1 for r in alone)
+
+
+def test_positive_subsampling_and_bad_input():
+    out = step_rows(ROWS, context_steps=0, positives_per_negative=2, seed=1)
+    assert sum(r["labels"][-1] for r in out) == 2 and sum(not r["labels"][-1] for r in out) == 1
+    soft = [{"prompt": "", "completions": ["x", "y"], "labels": [0.8, 0.2]}]
+    assert [r["labels"][-1] for r in step_rows(soft, negative_repeats=2)].count(0.2) == 2
+    with pytest.raises(ValueError, match="labels"):
+        step_rows([{"prompt": "", "completions": ["x"], "labels": [True, False]}])
+    with pytest.raises(ValueError):
+        step_rows(ROWS, negative_repeats=0)
+
+
+def test_train_prm_with_step_rows_and_a_windowed_number_sense_model(tmp_path):
+    """The tiny config switches build the tokenizer and model the learnability benchmark uses, and
+    ``step_rows`` trains on one label per row (eval still reads whole solutions)."""
+    from prmlib.prm.train import train_prm
+    from prmlib.solution import split_steps
+    from prmlib.synth import SyntheticPolicy, first_error, make_problems
+    from prmlib.tiny import number_tokens
+
+    rows = []
+    problems = make_problems(40, 2, seed=0)
+    for p, [c] in zip(problems, SyntheticPolicy().sample([p.text for p in problems], 1, seed=0)):
+        steps = split_steps(c.text)
+        fe = first_error(p.text, steps)
+        n = len(steps) if fe < 0 else fe + 1
+        rows.append({"prompt": p.text, "completions": steps[:n], "labels": [i != fe for i in range(n)]})
+    labelled = sum(len(r["labels"]) for r in rows)
+    wrong = sum(not x for r in rows for x in r["labels"])
+    res = train_prm(rows, "tiny", output_dir=str(tmp_path / "run"), num_train_epochs=1, learning_rate=1e-3,
+                    per_device_train_batch_size=16, eval_fraction=0.2, seed=0, torch_num_threads=1,
+                    tiny={"hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 2,
+                          "number_sense": True, "sliding_window": 24},
+                    step_rows={"context_steps": 1, "negative_repeats": 2})
+    m = res.metrics
+    assert res.model.config.sliding_window == 24 and set(res.model.config.layer_types) == {"sliding_attention"}
+    assert len(number_tokens(res.tokenizer)) == 100
+    held = m["num_eval_rows"]
+    assert 0 < held < len(rows)
+    # one label per training row; the rows cover the training solutions' steps, wrong ones twice
+    assert m["num_train_labels"] < labelled + wrong
+    assert m["num_train_labels"] >= (labelled + wrong) * 0.6
+    assert m["eval_num_step_labels"] > held  # eval rows keep all their steps
