@@ -19,7 +19,8 @@ The defaults are the recipe that meets it (docs/synthetic_surface.md): whole-num
 size-encoding embeddings (``--numbers sense``), sliding-window attention of 32 tokens in both
 layers (``--window 32``), 4 heads, one training row per step with its two previous steps
 (``--step-rows 3``), wrong-step rows twice (``--oversample-errors 2``) and at most 4 right-step rows
-per wrong one (``--pos-ratio 4``), 14 epochs at lr 1e-3. The other options are the diagnostics
+per wrong one (``--pos-ratio 4``), weights initialised with standard deviation 0.05 instead of
+0.02 (``--init-std``), 14 epochs at lr 1e-3. The other options are the diagnostics
 used on the way (``--world plain``, ``--numbers digits``, ``--window 0``, ``--step-rows 0``,
 ``--prefix-rows``, ``--pretrain-seconds``, ``--surface``, ``--probe``).
 
@@ -378,7 +379,8 @@ def main(argv=None) -> int:
     ap.add_argument("--numbers", default="sense", choices=("digits", "whole", "sense"),
                     help="digits: one token per digit (Qwen style); whole: numbers below 100 are one token; "
                          "sense: whole tokens with size-encoding embeddings (prmlib.tiny.number_sense_init)")
-    ap.add_argument("--init-std", type=float, default=None, help="initializer_range of the tiny model (default 0.02)")
+    ap.add_argument("--init-std", type=float, default=0.05,
+                    help="initializer_range of the tiny model (transformers default: 0.02)")
     ap.add_argument("--window", type=int, default=32,
                     help="sliding-window attention of this many tokens in every layer (0: full attention)")
     ap.add_argument("--policy", default=None,
@@ -480,7 +482,7 @@ def main(argv=None) -> int:
         "n_train_step_labels": res.metrics["num_train_labels"],
         "labels_lost_to_truncation": res.metrics["train_labels_lost_to_truncation"],
         "n_val": len(val_rows), "n_test": len(test_rows), "train_step_accuracy": res.metrics.get("train_accuracy"),
-        "model": {"params": n_params, "window": args.window, "hidden": args.hidden, "layers": args.layers, "heads": args.heads,
+        "model": {"params": n_params, "window": args.window, "init_std": args.init_std, "hidden": args.hidden, "layers": args.layers, "heads": args.heads,
                   "vocab": len(tok)},
         "training": {"lr": args.lr, "epochs": args.epochs, "batch": args.batch, "max_length": args.max_length,
                      "steps": res.metrics["global_steps"], "loss": round(res.metrics["training_loss"], 4)},
