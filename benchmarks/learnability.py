@@ -50,9 +50,18 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 import numpy as np
 
 
-def window_config(window):
-    """Qwen2 config fields for sliding-window attention in every layer (none for 0)."""
-    return {"use_sliding_window": True, "sliding_window": window, "max_window_layers": 0} if window else {}
+def tiny_pair(texts, args):
+    """``(model, tokenizer)``: the tiny PRM of the command-line options, built like
+    ``train_prm(model="tiny")`` builds it (:func:`prmlib.prm.train.build_tiny_base`)."""
+    from prmlib.prm.train import build_tiny_base
+
+    tiny = {"hidden_size": args.hidden, "num_hidden_layers": args.layers, "num_attention_heads": args.heads,
+            "intermediate_size": args.intermediate, "vocab_size": args.vocab,
+            "whole_numbers": 0 if args.numbers == "digits" else 100, "number_sense": args.numbers == "sense",
+            "sliding_window": args.window}
+    if args.init_std:
+        tiny["initializer_range"] = args.init_std
+    return build_tiny_base(texts, tiny, seed=args.seed)
 
 
 # -- data ---------------------------------------------------------------------------------------
@@ -310,17 +319,11 @@ def run_probe(args) -> int:
     import torch
 
     from prmlib.prm.train import train_prm
-    from prmlib.tiny import build_tiny_prm, build_tokenizer
 
     if args.threads:
         torch.set_num_threads(args.threads)
     train, test = probe_rows(args.probe, args.seed, json.loads(args.policy) if args.policy else None, args.surface)
-    tok = build_tokenizer([r["prompt"] + r["completions"][0] for r in train], vocab_size=args.vocab,
-                          whole_numbers=0 if args.numbers == "digits" else 100)
-    model = build_tiny_prm(tok, seed=args.seed, hidden_size=args.hidden, num_hidden_layers=args.layers,
-                           num_attention_heads=args.heads, intermediate_size=args.intermediate,
-                           number_sense=args.numbers == "sense", **window_config(args.window),
-                           **({"initializer_range": args.init_std} if args.init_std else {}))
+    model, tok = tiny_pair([r["prompt"] + r["completions"][0] for r in train], args)
     load_before = os.getloadavg()
     res = train_prm(train, model, tokenizer=tok, eval_dataset=test, learning_rate=args.lr,
                     num_train_epochs=args.epochs, per_device_train_batch_size=args.batch, max_length=args.max_length,
@@ -394,7 +397,6 @@ def main(argv=None) -> int:
     import torch
 
     from prmlib.prm.train import train_prm
-    from prmlib.tiny import build_tiny_prm, build_tokenizer
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -434,11 +436,7 @@ def main(argv=None) -> int:
 
     sep = "<extra_0>"
     texts = [r["problem"] for r in train_rows] + [s for r in train_rows for s in r["steps"]]
-    tok = build_tokenizer(texts, vocab_size=args.vocab, whole_numbers=0 if args.numbers == "digits" else 100)
-    model = build_tiny_prm(tok, seed=args.seed, hidden_size=args.hidden, num_hidden_layers=args.layers,
-                           num_attention_heads=args.heads, intermediate_size=args.intermediate,
-                           number_sense=args.numbers == "sense", **window_config(args.window),
-                           **({"initializer_range": args.init_std} if args.init_std else {}))
+    model, tok = tiny_pair(texts, args)
     n_params = sum(p.numel() for p in model.parameters())
     data_seconds = time.perf_counter() - t0
     pretrain = None
