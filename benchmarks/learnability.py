@@ -288,13 +288,7 @@ def probe_rows(kind, seed, policy_overrides=None, surface="none"):
             for i in range(last):
                 row = {"prompt": r["problem"], "completions": [r["steps"][i]], "labels": [i != r["label"]]}
                 (pos if i != r["label"] else neg).append(row)
-        rng.shuffle(pos)
-        rng.shuffle(neg)
-        k = min(len(pos), len(neg), 3000)
-        rows = pos[:k] + neg[:k]
-        rng.shuffle(rows)
-        cut = int(0.85 * len(rows))
-        return rows[:cut], rows[cut:]
+        return _balanced_split(pos, neg, rng)
     sols = sample_solutions(2000, [1, 2, 3, 4, 5], seed, policy_overrides={"kind_weights": {"operation": 1.0}},
                             world="plain")
     pos, neg = [], []
@@ -306,12 +300,17 @@ def probe_rows(kind, seed, policy_overrides=None, surface="none"):
             if kinds[i] in (None, "operation"):
                 row = {"prompt": r["problem"], "completions": [shown[i]], "labels": [kinds[i] is None]}
                 (pos if kinds[i] is None else neg).append(row)
+    return _balanced_split(pos, neg, rng)
+
+
+def _balanced_split(pos, neg, rng, cap=3000, train_share=0.85):
+    """As many right as wrong single-step rows (at most ``cap`` each), shuffled, split train/test."""
     rng.shuffle(pos)
     rng.shuffle(neg)
-    k = min(len(pos), len(neg), 3000)
+    k = min(len(pos), len(neg), cap)
     rows = pos[:k] + neg[:k]
     rng.shuffle(rows)
-    cut = int(0.85 * len(rows))
+    cut = int(train_share * len(rows))
     return rows[:cut], rows[cut:]
 
 

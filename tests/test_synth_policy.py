@@ -5,6 +5,7 @@ logic is the same on the default ``local`` surface (tests/test_synth_surface.py)
 """
 
 import time
+from functools import partial
 
 import pytest
 
@@ -24,9 +25,7 @@ from prmlib.synth import (
 )
 from prmlib.synth.stats import sample_solutions
 
-
-def PlainPolicy(*args, **kw):  # a SyntheticPolicy writing the plain surface
-    return SyntheticPolicy(*args, **{"surface": "plain", **kw})
+PlainPolicy = partial(SyntheticPolicy, surface="plain")  # the tests below spell out plain steps
 
 PROBLEM = ("Ann has 12 apples. Bob has 5 more apples than Ann. Cara has 3 times as many apples as Bob. "
            "Dan has 4 fewer apples than Cara. How many apples does Dan have?")

@@ -1,29 +1,30 @@
-"""The ``local`` surface of synthetic solutions: every step restates what it applies and uses.
+"""The ``local`` surface of synthetic solutions (the default): every step restates what it applies
+and uses, and writes its computation as a sum or a product.
 
-The default step ``Hana has Tara + 8 = 27 + 8 = 35 apples.`` can only be checked by finding Hana's
+The ``plain`` step ``Hana has Tara + 8 = 27 + 8 = 35 apples.`` can only be checked by finding Hana's
 sentence in the problem (is it "8 more" or "8 fewer"?) and Tara's value somewhere earlier. A tiny
-PRM trained for minutes on a CPU does not learn those lookups, nor multi-digit sums (see
-docs/training.md, learnability). The local surface writes the same computation so that most checks
-are local comparisons::
+PRM trained for minutes on a CPU does not learn those look-ups, nor multi-digit sums. The local
+surface writes the same computation so that every check is a comparison inside the step::
 
-    Next, Hana has 8 more than Tara; Tara has 27; 27 + 8 = 35, so Hana has 35.
-    Next, Leo has as many as Hana and Tara together; Hana has 35 and Tara has 27; 35 + 27 = 62, so Leo has 62.
-    Wait, Hana has 8 more than Tara; Tara has 27; 27 + 8 = 35, so Hana has 35, not 36.
+    Next, Hana has 3 more than Tara; Tara has 6; 9 = 6 + 3, so Hana has 9.
+    Next, Leo has 2 fewer than Hana; Hana has 9; 9 = 7 + 2, so Leo has \\boxed{7}.
+    Wait, Hana has 3 more than Tara; Tara has 6; 9 = 6 + 3, so Hana has 9, not 8.
 
 * the step begins with a fixed word (``Next,`` or ``Wait,``), so a name is the same token
   (``ĠHana``) in the problem and in every step;
-* the problem's relation is restated (without the item): a wrong operation (``27 - 8`` after
-  "8 more") and a misread constant (``27 + 9``) or person (``Leo has 30`` after "than Tara") are
-  mismatches inside the step;
-* each named operand's value is stated as ``Tara has 27``, the same words that give it in the
-  problem (``Tara has 27 apples.``) or at the end of the step that computed it (``so Tara has 27``):
-  a wrong or wrongly carried value is a copy check;
-* with :data:`prmlib.synth.problems.SMALL_LEVELS` (``make_problems(..., surface="local")``) every
-  count is at most 20, so the arithmetic is a small table.
+* the problem's relation is restated (without the item): a wrong operation, a misread constant
+  or a wrong person is a mismatch inside the step;
+* each named operand is restated with the value this solution wrote for it (``Tara has 6``): a
+  value miscopied into the computation shows as ``Tara has 6; 10 = 7 + 3``;
+* :func:`equation` writes ``a + b = c`` as ``c = a + b``, ``a - b = c`` as ``a = c + b`` and likewise
+  ``*`` and ``/`` as products, so checking the arithmetic is the same test whatever the operation;
+  :func:`read_equation` reads the operation back from the value the step gives its person;
+* the answering step boxes its value (``so Leo has \\boxed{7}``);
+* with :data:`prmlib.synth.problems.SMALL_LEVELS` every count is between 2 and 9.
 
-The error kinds are the same as for the default surface (:mod:`prmlib.synth.verifier`), and
-:func:`prmlib.synth.verifier.parse_step` reads both surfaces, so nothing else needs to know which
-one a solution uses.
+Why each feature is there, with measurements: docs/synthetic_surface.md. The error kinds are those
+of the plain surface (:mod:`prmlib.synth.verifier`), and :func:`prmlib.synth.verifier.parse_step`
+reads both surfaces, so nothing else needs to know which one a solution uses.
 """
 
 from __future__ import annotations
@@ -43,7 +44,6 @@ _RELATIONS = (
     ("together", rf"as many as {_NAME} and {_NAME} together"),
     ("difference", rf"as many as {_NAME} has more than {_NAME}"),
 )
-_REL = "|".join(f"(?:{r})" for _, r in _RELATIONS)
 LOCAL_STEP_RE = re.compile(
     rf"^(?P<word>Next|Wait), (?P<name>[A-Z][a-z]+) has (?P<rel>.+?); "
     rf"(?P<vals>{_NAME} has {_N}(?: and {_NAME} has {_N})?); "
