@@ -117,3 +117,24 @@ def test_separator_flag_unescapes_backslash_n(tmp_path, model_dir, capsys):
     assert scorer.adapter.separator == "\n\n"
     expected = scorer.score_one(ROWS[0]["problem"], ROWS[0]["steps"])
     assert read_jsonl(out)[0]["step_scores"] == pytest.approx(expected, abs=1e-6)
+
+
+@pytest.mark.parametrize("value", ["auto", "none", "64"])
+def test_max_batch_tokens_flag(tmp_path, model_dir, capsys, value):
+    inp, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    write_jsonl(inp, ROWS)
+    code, summary = run_cli(capsys, "--model", model_dir, "--input", inp, "--output", out,
+                            "--max-batch-tokens", value)
+    assert code == 0 and summary["rows_scored"] == len(ROWS)
+    scorer = PRMScorer.from_pretrained(str(model_dir), device="cpu")
+    got = read_jsonl(out)
+    assert got[0]["step_scores"] == pytest.approx(scorer.score_one(ROWS[0]["problem"], ROWS[0]["steps"]), abs=1e-6)
+
+
+@pytest.mark.parametrize("value", ["0", "lots", "-3"])
+def test_max_batch_tokens_flag_rejects_bad_values(tmp_path, model_dir, value):
+    inp, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    write_jsonl(inp, ROWS)
+    with pytest.raises(SystemExit, match="--max-batch-tokens"):
+        main(["score", "--model", str(model_dir), "--input", str(inp), "--output", str(out),
+              "--max-batch-tokens", value, "--no-progress"])

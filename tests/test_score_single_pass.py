@@ -210,3 +210,32 @@ def test_round_trip_with_prmlib_training(tmp_path):
             probs = model(torch.tensor([tokens["input_ids"]])).logits[0].softmax(-1)[:, 1]
         at_labels = [float(probs[i]) for i, lab in enumerate(tokens["labels"]) if lab != -100]
         assert scorer.score_one(row["prompt"], row["completions"]) == pytest.approx(at_labels, abs=1e-5)
+
+
+def test_token_budget_auto_on_cpu_and_validated(tok):
+    from prmlib.prm.score import CPU_MAX_BATCH_TOKENS
+
+    model = spread(build_tiny_prm(tok))
+    assert PRMScorer(model, tok, device="cpu").max_batch_tokens == CPU_MAX_BATCH_TOKENS
+    assert PRMScorer(model, tok, device="cpu", max_batch_tokens=None).max_batch_tokens is None
+    for bad in (0, -5, "big", 2.5, True):
+        with pytest.raises(ValueError, match="max_batch_tokens"):
+            PRMScorer(model, tok, max_batch_tokens=bad)
+
+
+def test_token_budget_splits_batches_and_keeps_scores(tok):
+    model = spread(build_tiny_prm(tok))
+    problems, steps = many(10)
+    free = PRMScorer(model, tok, batch_size=16, max_batch_tokens=None, show_progress=False)
+    capped = PRMScorer(model, tok, batch_size=16, max_batch_tokens=60, show_progress=False)
+    a, b = free.score(problems, steps), capped.score(problems, steps)
+    assert free.last_stats.forward_passes == 1
+    assert capped.last_stats.forward_passes > 1
+    lengths = [len(capped.encode(p, s)[0].input_ids) for p, s in zip(problems, steps)]
+    batches = length_buckets(lengths, 16, 60)
+    assert all(max(lengths[i] for i in b) * len(b) <= 60 for b in batches if len(b) > 1)
+    assert capped.last_stats.forward_passes == len(batches)
+    assert capped.last_stats.padded_tokens == sum(max(lengths[i] for i in b) * len(b) for b in batches)
+    assert capped.last_stats.padded_tokens < free.last_stats.padded_tokens
+    for r1, r2 in zip(a, b):
+        assert r1 == pytest.approx(r2, abs=1e-5)

@@ -42,6 +42,9 @@ def register(subparsers) -> None:
                    help="input format (default: chosen from the model id)")
     p.add_argument("--backend", choices=("transformers", "vllm"), default="transformers")
     p.add_argument("--batch-size", type=int, default=16, help="sequences per forward pass (transformers)")
+    p.add_argument("--max-batch-tokens", default="auto",
+                   help="padded tokens per forward pass (transformers): a number, 'none', or 'auto' "
+                        "(2048 on CPU, no cap on GPU)")
     p.add_argument("--chunk-rows", type=int, default=256, help="rows scored between two writes")
     p.add_argument("--device", default=None, help="transformers device (default: cuda if available)")
     p.add_argument("--dtype", default=None, help="float32, bfloat16, ... (default: bf16 on GPU, fp32 on CPU)")
@@ -92,6 +95,19 @@ def row_solutions(row: dict[str, Any], where: str) -> tuple[str, list[list[str]]
     raise ValueError(f"{where}: a row needs 'steps' (ProcessBench style) or 'responses' (Best-of-N)")
 
 
+def batch_tokens_arg(text: str) -> int | str | None:
+    """``--max-batch-tokens``: ``auto``, ``none`` or a positive number."""
+    if text.lower() in ("auto", "none"):
+        return None if text.lower() == "none" else "auto"
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise SystemExit(f"--max-batch-tokens must be a positive number, 'auto' or 'none', not {text!r}")
+    return value
+
+
 def count_done(path: Path) -> int:
     """Complete rows already written to ``path``; a torn last line is removed."""
     if not path.exists():
@@ -127,7 +143,8 @@ def run(args: argparse.Namespace) -> int:
             raise SystemExit(f"--separator applies to our own PRMs, not to the {adapter.name!r} format")
     kwargs: dict[str, Any] = {"show_progress": False if args.no_progress else None}
     if args.backend == "transformers":
-        kwargs.update(batch_size=args.batch_size, device=args.device, dtype=args.dtype, max_length=args.max_length)
+        kwargs.update(batch_size=args.batch_size, device=args.device, dtype=args.dtype, max_length=args.max_length,
+                      max_batch_tokens=batch_tokens_arg(args.max_batch_tokens))
     else:
         kwargs.update(dtype=args.dtype or "auto", max_model_len=args.max_length)
 

@@ -39,6 +39,13 @@ logger = logging.getLogger(__name__)
 
 TRUNCATION_POLICIES = ("nan", "error")
 
+# Padded tokens per forward pass on CPU when ``max_batch_tokens="auto"``. On CPU a batch gains no
+# parallel hardware beyond the cores, while its activations grow past the caches: in
+# benchmarks/scoring_speed.py (tiny Qwen2 models, 2-core x86_64) batches of 16 ProcessBench-length
+# sequences scored 10-25% slower than one sequence at a time, and batches capped at 2,048 tokens
+# (about three such sequences) were as fast or faster at 1 and 2 threads. GPUs keep whole batches.
+CPU_MAX_BATCH_TOKENS = 2048
+
 
 @dataclass
 class ScoringStats:
@@ -152,7 +159,8 @@ class PRMScorer:
         separator: the training step separator, used when no ``adapter`` is given.
         adapter: the input format (default: :class:`TRLStepAdapter` with ``separator``).
         batch_size: sequences per forward pass.
-        max_batch_tokens: optional cap on padded tokens per forward pass.
+        max_batch_tokens: cap on padded tokens per forward pass; ``"auto"`` (default) is
+            :data:`CPU_MAX_BATCH_TOKENS` on CPU and no cap elsewhere, ``None`` no cap.
         bucket_by_length: sort sequences by length before batching (less padding); ``False``
             batches them in input order (for comparisons). Results come back in input order either way.
         attention_mask: pass a padding mask to the model. Not needed for the causal models scored
@@ -173,7 +181,7 @@ class PRMScorer:
         separator: str = DEFAULT_SEPARATOR,
         adapter: PRMAdapter | None = None,
         batch_size: int = 16,
-        max_batch_tokens: int | None = None,
+        max_batch_tokens: int | str | None = "auto",
         device=None,
         max_length: int | None = None,
         on_truncation: str = "nan",
@@ -189,10 +197,10 @@ class PRMScorer:
         self.tokenizer = tokenizer
         self.adapter = adapter if adapter is not None else TRLStepAdapter(separator=separator)
         self.batch_size = int(batch_size)
-        self.max_batch_tokens = max_batch_tokens
         if device is not None:
             self.model.to(device)
         self.device = next(model.parameters()).device if device is None else torch.device(device)
+        self.max_batch_tokens = _resolve_batch_tokens(max_batch_tokens, self.device)
         self.model.eval()
         self.max_length = max_length if max_length is not None else _default_max_length(model, tokenizer)
         self.on_truncation = on_truncation
@@ -354,6 +362,16 @@ class PRMScorer:
                     raise ValueError("per-sequence model output, but a score is read before the last token")
                 return logits[r].float()
             raise ValueError(f"unexpected model output of shape {tuple(logits.shape)}")
+
+
+def _resolve_batch_tokens(value: int | str | None, device) -> int | None:
+    if value == "auto":
+        return CPU_MAX_BATCH_TOKENS if device.type == "cpu" else None
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"max_batch_tokens must be a positive int, 'auto' or None, not {value!r}")
+    return value
 
 
 def _default_max_length(model, tokenizer) -> int | None:
