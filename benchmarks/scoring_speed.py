@@ -10,7 +10,8 @@ classifier on CPU, five ways, side by side in one run, at each torch thread coun
 * ``batched_16``: single pass, batches of 16 sequences sorted by length, no token budget;
 * ``batched_unsorted``: the default scorer's batching, in input order;
 * ``batched``: the default scorer: sorted by length, batches of at most 16 sequences and, on CPU,
-  at most ``CPU_MAX_BATCH_TOKENS`` padded tokens (``max_batch_tokens="auto"``).
+  at most ``CPU_MAX_BATCH_TOKENS`` padded tokens (``max_batch_tokens="auto"``);
+* ``budget_N`` (with ``--budget-sweep``): the same with a budget of N tokens.
 
 Also reported: padding efficiency (real tokens / padded tokens) of length-sorted against unsorted
 batches, and the largest difference between single-pass and naive scores (they must agree).
@@ -20,6 +21,8 @@ is one JSON object; its top-level speedups are those at torch's default thread c
 
     python benchmarks/scoring_speed.py                 # tiny model (hidden 64, 2 layers), 1 and all threads
     python benchmarks/scoring_speed.py --hidden 256 --layers 4 --heads 8 --threads 1
+    python benchmarks/scoring_speed.py --processbench   # real ProcessBench solutions ($PRMLIB_DATA_DIR)
+    python benchmarks/scoring_speed.py --budget-sweep 1024,4096,8192
 """
 
 from __future__ import annotations
@@ -131,6 +134,7 @@ def time_methods(runs: dict, rounds: int) -> tuple[dict, dict]:
 def main(argv=None) -> dict:
     import torch
 
+    from prmlib.prm.adapters import TRLStepAdapter
     from prmlib.prm.score import PRMScorer
     from prmlib.tiny import build_tiny_prm, build_tokenizer
 
@@ -151,6 +155,8 @@ def main(argv=None) -> dict:
     ap.add_argument("--threads", default=f"1,{default_threads}",
                     help="comma-separated torch thread counts, each timed in turn in this run "
                          "(default: 1 and torch's default on this machine)")
+    ap.add_argument("--budget-sweep", default="",
+                    help="comma-separated token budgets also timed in the same rounds (e.g. 1024,4096)")
     ap.add_argument("--processbench", action="store_true",
                     help="time real ProcessBench solutions ($PRMLIB_DATA_DIR) instead of synthetic ones")
     ap.add_argument("--seed", type=int, default=0)
@@ -159,12 +165,19 @@ def main(argv=None) -> dict:
     load_before = os.getloadavg()[0]
 
     tok = build_tokenizer()
-    model = build_tiny_prm(tok, hidden_size=args.hidden, num_hidden_layers=args.layers,
-                           num_attention_heads=args.heads).eval()
     if args.processbench:
         problems, steps = processbench_solutions(args.solutions, args.seed)
     else:
         problems, steps = make_solutions(args.solutions, tok, args.seed)
+    # room for the longest solution, so that no step is cut and every method scores every step
+    # (real ProcessBench solutions run to 3,700 tokens in the tiny tokenizer)
+    longest = max(len(TRLStepAdapter().encode(tok, p, s)[0].input_ids) for p, s in zip(problems, steps))
+    room = 2048
+    while room < longest:
+        room *= 2
+    tok.model_max_length = room
+    model = build_tiny_prm(tok, hidden_size=args.hidden, num_hidden_layers=args.layers,
+                           num_attention_heads=args.heads, max_position_embeddings=room).eval()
     n_steps = sum(len(s) for s in steps)
     k = min(args.naive_solutions, args.solutions)
     naive_steps = sum(len(s) for s in steps[:k])
@@ -182,6 +195,9 @@ def main(argv=None) -> dict:
         "batched_unsorted": lambda: unsorted.score(problems, steps),
         "batched": lambda: batched.score(problems, steps),
     }
+    for n_tokens in (int(x) for x in args.budget_sweep.split(",") if x.strip()):
+        sweep = PRMScorer(model, tok, batch_size=args.batch_size, max_batch_tokens=n_tokens, show_progress=False)
+        runs[f"budget_{n_tokens}"] = lambda sweep=sweep: sweep.score(problems, steps)
     counted = {name: n_steps for name in runs}
     counted["naive"] = naive_steps
 
@@ -206,6 +222,9 @@ def main(argv=None) -> dict:
             },
         }
     torch.set_num_threads(default_threads)
+    cut = batched.last_stats.truncated_steps + single.last_stats.truncated_steps
+    if cut:
+        raise RuntimeError(f"{cut} steps were cut at max_length={room}: the comparison would be unfair")
     timed_eff = {"sorted": batched.last_stats.padding_efficiency,
                  "unsorted": unsorted.last_stats.padding_efficiency,
                  "batched_16": no_budget.last_stats.padding_efficiency}
@@ -234,7 +253,7 @@ def main(argv=None) -> dict:
                  "solutions": args.solutions, "naive_solutions": k, "steps": n_steps,
                  "steps_per_solution": round(n_steps / args.solutions, 2),
                  "tokens_per_solution_mean": round(sum(tokens) / len(tokens), 1),
-                 "tokens_min": min(tokens), "tokens_max": max(tokens)},
+                 "tokens_min": min(tokens), "tokens_max": max(tokens), "max_length": room},
         "batch_size": args.batch_size,
         "max_batch_tokens": batched.max_batch_tokens,
         "rounds": args.rounds,

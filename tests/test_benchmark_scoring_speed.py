@@ -22,12 +22,14 @@ def _load():
 def test_scoring_speed_benchmark_at_toy_size(capsys):
     bench = _load()
     result = bench.main(["--solutions", "6", "--naive-solutions", "2", "--padding-solutions", "40",
-                         "--rounds", "1", "--threads", "1", "--max-batch-tokens", "1500"])
+                         "--rounds", "1", "--threads", "1", "--max-batch-tokens", "1500",
+                         "--budget-sweep", "700,3000"])
     printed = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert printed == result
     assert list(result["by_threads"]) == ["1"] and result["max_batch_tokens"] == 1500
     timing = result["by_threads"]["1"]
-    assert set(timing["steps_per_second"]) == {"naive", "single", "batched_16", "batched_unsorted", "batched"}
+    assert set(timing["steps_per_second"]) == {"naive", "single", "batched_16", "batched_unsorted", "batched",
+                                               "budget_700", "budget_3000"}
     assert all(v > 0 for v in timing["steps_per_second"].values())
     assert timing["max_abs_diff"]["single_vs_naive"] < 1e-5
     assert timing["max_abs_diff"]["batched_vs_single"] < 1e-5
