@@ -77,6 +77,29 @@ def test_local_folder_formats(tmp_path):
     assert type(adapter_for(str(qwen))) is QwenPRMAdapter
 
 
+@pytest.mark.parametrize("arch", ["MistralForCausalLM", "Qwen2ForRewardModel", "LlamaForSequenceClassification"])
+def test_local_released_checkpoint_of_unknown_format_asks_for_an_adapter(tmp_path, arch):
+    """A local copy of a released model (say a hub cache snapshot, named by its hash) must not be
+    read in our own format: its head would be randomly initialised."""
+    tok = build_tokenizer()
+    path = save_pretrained_pair(build_tiny_causal_lm(tok), tok, tmp_path / "snapshots" / "3f1c2a")
+    cfg = json.loads((path / "config.json").read_text())
+    cfg["architectures"] = [arch]
+    (path / "config.json").write_text(json.dumps(cfg))
+    with pytest.raises(ValueError, match="adapter=.*math-shepherd"):
+        adapter_for(str(path))
+    with pytest.raises(ValueError, match=arch):
+        load_prm(str(path), device="cpu")
+    # naming the format works
+    assert type(adapter_for("math-shepherd")) is MathShepherdAdapter
+    assert load_prm(str(path), adapter="math-shepherd", device="cpu").adapter.name == "math-shepherd"
+
+
+def test_local_folder_without_config_asks_for_an_adapter(tmp_path):
+    with pytest.raises(ValueError, match="no architectures"):
+        adapter_for(str(tmp_path))
+
+
 def test_load_prm_tiny_models(tmp_path):
     tok = build_tokenizer(extra_tokens=["ки", "+", "-"])
     problem, steps = "What is 2 + 3?", ["2 + 3 = 5.", "The answer is 5."]

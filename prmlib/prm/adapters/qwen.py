@@ -40,9 +40,10 @@ def _messages(system: str | None, problem: str, answer: str | None) -> list[dict
     return msgs
 
 
-def read_architectures(path: str) -> list[str]:
+def read_architectures(path: str, local_files_only: bool = False) -> list[str]:
     """``architectures`` from a model's ``config.json`` (local folder or hub id), read as JSON so
-    no remote code runs; ``[]`` when it cannot be read."""
+    no remote code runs; ``[]`` when it cannot be read (``local_files_only``: from the hub cache
+    only, never the network)."""
     local = os.path.join(path, "config.json")
     if os.path.isfile(local):
         with open(local) as fh:
@@ -50,7 +51,8 @@ def read_architectures(path: str) -> list[str]:
     try:
         from transformers.utils import cached_file
 
-        file = cached_file(path, "config.json", _raise_exceptions_for_missing_entries=False)
+        file = cached_file(path, "config.json", _raise_exceptions_for_missing_entries=False,
+                           local_files_only=local_files_only)
     except Exception:  # noqa: BLE001 - offline, missing: the caller falls back to defaults
         return []
     if not file:

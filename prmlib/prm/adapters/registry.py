@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import Any
 
@@ -26,6 +27,8 @@ ADAPTERS: dict[str, type[PRMAdapter]] = {
 }
 
 BACKENDS = ("transformers", "vllm")
+
+logger = logging.getLogger(__name__)
 
 
 def get_adapter(name: str, **options: Any) -> PRMAdapter:
@@ -53,22 +56,37 @@ def adapter_for(name_or_path: str, **options: Any) -> PRMAdapter:
     """Choose the input format for a model.
 
     In order: a registered adapter name; a released model's hub id (or a local folder named after
-    one); a folder with ``prmlib_prm.json`` (our own PRM, its recorded separator and prompt);
-    a checkpoint whose architecture is ``Qwen2ForProcessRewardModel`` (the Qwen PRM format);
-    otherwise our own format (:class:`TRLStepAdapter`, separator ``<extra_0>``).
+    one); a folder with ``prmlib_prm.json`` or ``prm_train_config.yaml`` (our own PRM, its
+    recorded separator and prompt); then the architecture in ``config.json``:
+    ``*ProcessRewardModel`` is the Qwen PRM format, ``*ForTokenClassification`` our own format
+    (separator ``<extra_0>``). Any other architecture (a causal LM, a sequence or reward model)
+    could be one of several formats, so it raises and asks for ``adapter=`` rather than scoring a
+    checkpoint with a randomly initialised head. A hub id is looked up in the local hub cache
+    only; one whose config is not there falls back to our own format, with a warning.
     """
     if name_or_path in ADAPTERS:
         return get_adapter(name_or_path, **options)
     cls = _hub_match(name_or_path)
     if cls is not None:
         return cls(**options)
-    if os.path.isdir(name_or_path):
+    local = os.path.isdir(name_or_path)
+    if local:
         ours = TRLStepAdapter.from_model_dir(name_or_path)
         if ours is not None:
             return TRLStepAdapter(**{**ours.__dict__, **options})
-        archs = read_architectures(name_or_path)
-        if any("ProcessRewardModel" in a for a in archs):
-            return QwenPRMAdapter(**options)
+    archs = read_architectures(name_or_path, local_files_only=True)
+    if archs and all("ProcessRewardModel" in a for a in archs):
+        return QwenPRMAdapter(**options)
+    if archs and all(a.endswith("ForTokenClassification") for a in archs):
+        return TRLStepAdapter(**options)
+    if archs or local:
+        found = f"architectures {archs}" if archs else "no architectures in config.json"
+        raise ValueError(
+            f"cannot tell which input format {name_or_path} expects ({found}); name it with "
+            f"adapter= (prmlib score --adapter), one of: {', '.join(sorted(ADAPTERS))}"
+        )
+    logger.warning("could not read the config of %s; scoring it in our own format (%s)", name_or_path,
+                   TRLStepAdapter.name)
     return TRLStepAdapter(**options)
 
 
