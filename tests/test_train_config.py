@@ -31,6 +31,9 @@ def test_unknown_field_and_bad_values_are_reported(tmp_path):
         PRMTrainConfig(label_type="fuzzy")
     with pytest.raises(ValueError, match="literal backslash"):
         PRMTrainConfig(separator="\\n\\n")
+    for ratio in (1.0, 2, -0.1):  # transformers would read 1.0 as ONE warmup step, not all of them
+        with pytest.raises(ValueError, match="warmup_ratio"):
+            PRMTrainConfig(warmup_ratio=ratio)
     with pytest.raises(FileNotFoundError):
         PRMTrainConfig.from_yaml(tmp_path / "missing.yaml")
 

