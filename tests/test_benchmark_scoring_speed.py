@@ -67,3 +67,15 @@ def test_processbench_solutions_are_the_real_rows():
     assert all(s in candidates for candidates, s in hits)
     everything, _ = bench.processbench_solutions(None, seed=1)
     assert len(everything) == 3400
+
+
+@pytest.mark.realdata
+@pytest.mark.skipif(not os.environ.get("PRMLIB_DATA_DIR"), reason="PRMLIB_DATA_DIR is not set")
+def test_benchmark_on_real_processbench_at_toy_size(capsys):
+    bench = _load()
+    result = bench.main(["--processbench", "--pb-vocab", "1024", "--solutions", "4", "--naive-solutions", "1",
+                         "--rounds", "1", "--threads", "1"])
+    assert result["data"]["source"].startswith("ProcessBench") and result["data"]["tokenizer_vocab"] >= 1024
+    assert result["padding_efficiency"]["solutions"] == 3400
+    timing = result["by_threads"]["1"]
+    assert timing["max_abs_diff"]["single_vs_naive"] < 1e-5 and timing["max_abs_diff"]["batched_vs_single"] < 1e-5
