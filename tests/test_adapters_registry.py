@@ -42,7 +42,6 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         ("RLHFlow/Llama3.1-8B-PRM-Mistral-Data", RLHFlowAdapter),
         ("qwen/qwen2.5-math-prm-7b", QwenPRMAdapter),  # case-insensitive
         ("/models/snapshots/Qwen2.5-Math-PRM-7B", QwenPRMAdapter),  # a local copy named like the release
-        ("runs/my-prm", TRLStepAdapter),  # anything else: our own format
     ],
 )
 def test_adapter_for_hub_ids(hub_id, cls):
@@ -96,8 +95,27 @@ def test_local_released_checkpoint_of_unknown_format_asks_for_an_adapter(tmp_pat
 
 
 def test_local_folder_without_config_asks_for_an_adapter(tmp_path):
-    with pytest.raises(ValueError, match="no architectures"):
+    with pytest.raises(ValueError, match="no config.json in the folder"):
         adapter_for(str(tmp_path))
+
+
+def test_unknown_hub_id_is_judged_by_its_config(monkeypatch, caplog):
+    """A hub id not in the registry: its config.json decides (as fetched for from_pretrained);
+    one that cannot be read falls back to our format, with a warning."""
+    import logging
+
+    from prmlib.prm.adapters import registry
+
+    configs = {"someone/causal-lm": ["MistralForCausalLM"], "someone/qwen-prm": ["Qwen2ForProcessRewardModel"],
+               "someone/our-prm": ["Qwen2ForTokenClassification"]}
+    monkeypatch.setattr(registry, "read_architectures", lambda path, **_: configs.get(path, []))
+    with pytest.raises(ValueError, match="MistralForCausalLM"):
+        adapter_for("someone/causal-lm")
+    assert type(adapter_for("someone/qwen-prm")) is QwenPRMAdapter
+    assert type(adapter_for("someone/our-prm")) is TRLStepAdapter
+    with caplog.at_level(logging.WARNING, logger=registry.__name__):
+        assert type(adapter_for("runs/my-prm")) is TRLStepAdapter
+    assert "could not read the config of runs/my-prm" in caplog.text
 
 
 def test_load_prm_tiny_models(tmp_path):

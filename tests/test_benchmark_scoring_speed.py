@@ -28,11 +28,12 @@ def test_scoring_speed_benchmark_at_toy_size(capsys):
     assert printed == result
     assert list(result["by_threads"]) == ["1"] and result["max_batch_tokens"] == 1500
     timing = result["by_threads"]["1"]
-    assert set(timing["steps_per_second"]) == {"naive", "single", "batched_16", "batched_unsorted", "batched",
-                                               "budget_700", "budget_3000"}
+    assert set(timing["steps_per_second"]) == {"naive", "naive_batched", "single", "batched_16",
+                                               "batched_unsorted", "batched", "budget_700", "budget_3000"}
     assert all(v > 0 for v in timing["steps_per_second"].values())
     assert timing["max_abs_diff"]["single_vs_naive"] < 1e-5
     assert timing["max_abs_diff"]["batched_vs_single"] < 1e-5
+    assert timing["max_abs_diff"]["naive_batched_vs_naive"] < 1e-5
     # per-prefix scoring feeds the model several times the tokens of one pass (8-15 steps)
     assert 3.0 < result["tokens_naive_over_single"] < 10.0
     assert 8 <= result["data"]["steps_per_solution"] <= 15

@@ -119,16 +119,51 @@ def test_separator_flag_unescapes_backslash_n(tmp_path, model_dir, capsys):
     assert read_jsonl(out)[0]["step_scores"] == pytest.approx(expected, abs=1e-6)
 
 
-@pytest.mark.parametrize("value", ["auto", "none", "64"])
-def test_max_batch_tokens_flag(tmp_path, model_dir, capsys, value):
-    inp, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+def test_max_batch_tokens_flag(tmp_path, model_dir, capsys):
+    """The flag reaches the scorer: a small budget splits the rows into more, better-filled
+    batches (higher padding efficiency); scores do not depend on batching."""
+    inp = tmp_path / "in.jsonl"
     write_jsonl(inp, ROWS)
-    code, summary = run_cli(capsys, "--model", model_dir, "--input", inp, "--output", out,
-                            "--max-batch-tokens", value)
-    assert code == 0 and summary["rows_scored"] == len(ROWS)
-    scorer = PRMScorer.from_pretrained(str(model_dir), device="cpu")
-    got = read_jsonl(out)
-    assert got[0]["step_scores"] == pytest.approx(scorer.score_one(ROWS[0]["problem"], ROWS[0]["steps"]), abs=1e-6)
+    summaries, outputs = {}, {}
+    for value in ("none", "auto", "40"):
+        out = tmp_path / f"out-{value}.jsonl"
+        code, summaries[value] = run_cli(capsys, "--model", model_dir, "--input", inp, "--output", out,
+                                         "--max-batch-tokens", value)
+        assert code == 0 and summaries[value]["rows_scored"] == len(ROWS)
+        outputs[value] = read_jsonl(out)
+    # on CPU "auto" is 2,048 tokens: these short rows fit one batch, as with no cap
+    assert summaries["auto"]["padding_efficiency"] == summaries["none"]["padding_efficiency"] < 1.0
+    assert summaries["40"]["padding_efficiency"] > summaries["none"]["padding_efficiency"]
+    def flat(rows):  # ProcessBench rows hold a list of scores, BoN rows a list per response
+        return [x for r in rows for s in r["step_scores"] for x in (s if isinstance(s, list) else [s])]
+
+    assert len(flat(outputs["40"])) == 8
+    assert flat(outputs["40"]) == pytest.approx(flat(outputs["none"]), abs=1e-6)
+
+
+def test_max_batch_tokens_is_for_the_transformers_backend(tmp_path, model_dir):
+    inp = tmp_path / "in.jsonl"
+    write_jsonl(inp, ROWS)
+    with pytest.raises(SystemExit, match="transformers backend"):
+        main(["score", "--model", str(model_dir), "--input", str(inp), "--output", str(tmp_path / "o.jsonl"),
+              "--backend", "vllm", "--max-batch-tokens", "64", "--no-progress"])
+
+
+def test_checkpoint_of_unknown_format_asks_for_adapter(tmp_path, model_dir):
+    import shutil
+
+    other = tmp_path / "snapshots" / "9a8b7c"
+    shutil.copytree(model_dir, other)
+    (other / "prmlib_prm.json").unlink(missing_ok=True)
+    (other / "prm_train_config.yaml").unlink(missing_ok=True)
+    config = json.loads((other / "config.json").read_text())
+    config["architectures"] = ["MistralForCausalLM"]
+    (other / "config.json").write_text(json.dumps(config))
+    inp = tmp_path / "in.jsonl"
+    write_jsonl(inp, ROWS)
+    with pytest.raises(SystemExit, match="prmlib score --adapter"):
+        main(["score", "--model", str(other), "--input", str(inp), "--output", str(tmp_path / "o.jsonl"),
+              "--no-progress"])
 
 
 @pytest.mark.parametrize("value", ["0", "lots", "-3"])

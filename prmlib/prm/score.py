@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import math
+import numbers
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -40,10 +41,11 @@ logger = logging.getLogger(__name__)
 TRUNCATION_POLICIES = ("nan", "error")
 
 # Padded tokens per forward pass on CPU when ``max_batch_tokens="auto"``. On CPU a batch gains no
-# parallel hardware beyond the cores, while its activations grow past the caches: in
-# benchmarks/scoring_speed.py (tiny Qwen2 models, 2-core x86_64) batches of 16 ProcessBench-length
-# sequences scored 10-25% slower than one sequence at a time, and batches capped at 2,048 tokens
-# (about three such sequences) were as fast or faster at 1 and 2 threads. GPUs keep whole batches.
+# parallel hardware beyond the cores, while its activations grow past the caches. In three runs of
+# benchmarks/scoring_speed.py (tiny Qwen2, 2-core x86_64, see docs/scoring.md), batches of 16
+# ProcessBench-length sequences were 6-16% slower than one sequence at a time on one thread;
+# batches capped at 2,048 tokens (about three sequences) were the fastest of the three on one
+# thread and faster than one at a time on two. GPUs keep whole batches.
 CPU_MAX_BATCH_TOKENS = 2048
 
 
@@ -270,23 +272,28 @@ class PRMScorer:
     def score_one(self, problem: str, steps: Sequence[str]) -> list[float]:
         return self.score([problem], [steps])[0]
 
-    def score_per_prefix(self, problems: Sequence[str], steps_list: Sequence[Sequence[str]]) -> list[list[float]]:
-        """The naive reference: score prefix ``steps[:i+1]`` alone, one forward pass per prefix
-        without batching, and read its LAST score position. Slow; used by tests and benchmarks."""
-        results = []
-        for problem, steps in zip(problems, steps_list):
-            row = []
+    def score_per_prefix(
+        self, problems: Sequence[str], steps_list: Sequence[Sequence[str]], batched: bool = False
+    ) -> list[list[float]]:
+        """The reference without the single-pass observation: score prefix ``steps[:i+1]`` as a
+        sequence of its own and read its LAST score position. ``batched=False`` (the naive way)
+        runs one forward pass per prefix; ``batched=True`` batches all prefixes like :meth:`score`
+        does solutions (length-sorted, same batch size and token budget), the fairest per-prefix
+        baseline. Slow either way; used by tests and benchmarks."""
+        results = [[math.nan] * len(steps) for steps in steps_list]
+        items = []
+        for sol, (problem, steps) in enumerate(zip(problems, steps_list)):
             for i in range(len(steps)):
                 inp = self.adapter.encode(self.tokenizer, problem, list(steps[: i + 1]))[-1]
                 cut, lost = truncate_input(inp, self.max_length)
                 if lost or not cut.positions:
-                    row.append(math.nan)
                     continue
-                last = ScoringInput(cut.input_ids, cut.positions[-1:], [0])
-                out = [[math.nan]]
-                self._run([(0, last)], out, ScoringStats(), show=False)
-                row.append(out[0][0])
-            results.append(row)
+                items.append((sol, ScoringInput(cut.input_ids, cut.positions[-1:], [i])))
+        if batched:
+            self._run(items, results, ScoringStats(), show=False)
+        else:
+            for item in items:
+                self._run([item], results, ScoringStats(), show=False)
         return results
 
     # -- internals --------------------------------------------------------------------------
@@ -365,13 +372,15 @@ class PRMScorer:
 
 
 def _resolve_batch_tokens(value: int | str | None, device) -> int | None:
-    if value == "auto":
+    if isinstance(value, str) and value == "auto":
         return CPU_MAX_BATCH_TOKENS if device.type == "cpu" else None
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"max_batch_tokens must be a positive int, 'auto' or None, not {value!r}")
-    return value
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"max_batch_tokens must be a positive whole number, 'auto' or None, not {value!r}")
+    return int(value)
 
 
 def _default_max_length(model, tokenizer) -> int | None:

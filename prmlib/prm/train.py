@@ -131,6 +131,7 @@ class PRMTrainConfig:
     training_args: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self._coerce_numbers()
         if self.label_type not in LABEL_TYPES:
             raise ValueError(f"label_type must be one of {LABEL_TYPES}, not {self.label_type!r}")
         if not self.separator:
@@ -145,6 +146,22 @@ class PRMTrainConfig:
             # passed to transformers as warmup_steps, which reads values below 1 as a ratio
             raise ValueError(f"warmup_ratio must be in [0, 1), got {self.warmup_ratio}")
         self.tiny = {**DEFAULT_TINY, **(self.tiny or {})}
+
+    def _coerce_numbers(self) -> None:
+        """YAML 1.1 reads ``1e-5`` (no dot) as a string: turn such strings into the field's number
+        type, and name the field when a value is no number at all."""
+        for f in fields(self):
+            kind = {"float": float, "float | None": float, "int": int, "int | None": int}.get(str(f.type))
+            value = getattr(self, f.name)
+            if kind is None or not isinstance(value, str):
+                continue
+            try:
+                number = float(value)
+            except ValueError:
+                raise ValueError(f"{f.name} must be a number, got {value!r}") from None
+            if kind is int and not number.is_integer():
+                raise ValueError(f"{f.name} must be a whole number, got {value!r}")
+            setattr(self, f.name, kind(number))
 
     # -- YAML -------------------------------------------------------------------------------
     @classmethod

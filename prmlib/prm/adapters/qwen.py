@@ -40,25 +40,33 @@ def _messages(system: str | None, problem: str, answer: str | None) -> list[dict
     return msgs
 
 
-def read_architectures(path: str, local_files_only: bool = False) -> list[str]:
-    """``architectures`` from a model's ``config.json`` (local folder or hub id), read as JSON so
-    no remote code runs; ``[]`` when it cannot be read (``local_files_only``: from the hub cache
-    only, never the network)."""
+def read_config(path: str, local_files_only: bool = False) -> dict | None:
+    """A model's ``config.json`` (local folder or hub id), read as JSON so no remote code runs;
+    ``None`` when it cannot be read (``local_files_only``: from the hub cache, never the network)."""
     local = os.path.join(path, "config.json")
-    if os.path.isfile(local):
-        with open(local) as fh:
-            return list(json.load(fh).get("architectures") or [])
-    try:
-        from transformers.utils import cached_file
+    if os.path.isdir(path):
+        if not os.path.isfile(local):
+            return None
+        file = local
+    else:
+        try:
+            from transformers.utils import cached_file
 
-        file = cached_file(path, "config.json", _raise_exceptions_for_missing_entries=False,
-                           local_files_only=local_files_only)
-    except Exception:  # noqa: BLE001 - offline, missing: the caller falls back to defaults
-        return []
-    if not file:
-        return []
+            file = cached_file(path, "config.json", _raise_exceptions_for_missing_entries=False,
+                               local_files_only=local_files_only)
+        except Exception:  # noqa: BLE001 - offline, missing: the caller falls back to defaults
+            return None
+        if not file:
+            return None
     with open(file) as fh:
-        return list(json.load(fh).get("architectures") or [])
+        data = json.load(fh)
+    return data if isinstance(data, dict) else None
+
+
+def read_architectures(path: str, local_files_only: bool = False) -> list[str]:
+    """``architectures`` from a model's ``config.json`` (see :func:`read_config`); ``[]`` when it
+    cannot be read."""
+    return list((read_config(path, local_files_only) or {}).get("architectures") or [])
 
 
 def _load_remote_or_auto(path: str, marker: str, dtype, device, num_labels: int, **kwargs: Any):

@@ -61,8 +61,9 @@ def adapter_for(name_or_path: str, **options: Any) -> PRMAdapter:
     ``*ProcessRewardModel`` is the Qwen PRM format, ``*ForTokenClassification`` our own format
     (separator ``<extra_0>``). Any other architecture (a causal LM, a sequence or reward model)
     could be one of several formats, so it raises and asks for ``adapter=`` rather than scoring a
-    checkpoint with a randomly initialised head. A hub id is looked up in the local hub cache
-    only; one whose config is not there falls back to our own format, with a warning.
+    checkpoint with a randomly initialised head. A hub id's ``config.json`` is fetched like
+    ``from_pretrained`` would; when it cannot be read (offline, no such model) the format falls
+    back to our own, with a warning.
     """
     if name_or_path in ADAPTERS:
         return get_adapter(name_or_path, **options)
@@ -74,13 +75,18 @@ def adapter_for(name_or_path: str, **options: Any) -> PRMAdapter:
         ours = TRLStepAdapter.from_model_dir(name_or_path)
         if ours is not None:
             return TRLStepAdapter(**{**ours.__dict__, **options})
-    archs = read_architectures(name_or_path, local_files_only=True)
+    archs = read_architectures(name_or_path)  # a hub id's config.json is fetched (and cached)
     if archs and all("ProcessRewardModel" in a for a in archs):
         return QwenPRMAdapter(**options)
     if archs and all(a.endswith("ForTokenClassification") for a in archs):
         return TRLStepAdapter(**options)
     if archs or local:
-        found = f"architectures {archs}" if archs else "no architectures in config.json"
+        if archs:
+            found = f"architectures {archs}"
+        elif os.path.isfile(os.path.join(name_or_path, "config.json")):
+            found = "no architectures in its config.json"
+        else:
+            found = "no config.json in the folder"
         raise ValueError(
             f"cannot tell which input format {name_or_path} expects ({found}); name it with "
             f"adapter= (prmlib score --adapter), one of: {', '.join(sorted(ADAPTERS))}"
