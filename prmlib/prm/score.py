@@ -41,11 +41,11 @@ logger = logging.getLogger(__name__)
 TRUNCATION_POLICIES = ("nan", "error")
 
 # Padded tokens per forward pass on CPU when ``max_batch_tokens="auto"``. On CPU a batch gains no
-# parallel hardware beyond the cores, while its activations grow past the caches. In three runs of
-# benchmarks/scoring_speed.py (tiny Qwen2, 2-core x86_64, see docs/scoring.md), batches of 16
-# ProcessBench-length sequences were 6-16% slower than one sequence at a time on one thread;
-# batches capped at 2,048 tokens (about three sequences) were the fastest of the three on one
-# thread and faster than one at a time on two. GPUs keep whole batches.
+# parallel hardware beyond the cores, while its activations grow past the caches. In the three
+# runs of benchmarks/scoring_speed.py in docs/scoring.md (tiny Qwen2, 2-core x86_64), batches of
+# 16 ProcessBench-length sequences were 9-17% slower than one sequence at a time on one thread,
+# and batches capped at 2,048 tokens (about three sequences) were the fastest of the three at 1
+# and 2 threads. GPUs keep whole batches.
 CPU_MAX_BATCH_TOKENS = 2048
 
 
