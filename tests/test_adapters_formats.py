@@ -13,6 +13,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from prm_testing import assert_close_lists, spread_
+
 from prmlib.prm.adapters import (
     QWEN_MATH_SYSTEM,
     MathShepherdAdapter,
@@ -35,18 +37,6 @@ STEPS_LIST = [STEPS, ["12 + 30 = 42.", "42 * 3 = 126.", "So \\boxed{126}.", "Don
 @pytest.fixture(scope="module")
 def tok():
     return build_tokenizer(extra_tokens=["ки", "+", "-"])
-
-
-def spread_(module, std=0.5):
-    torch.manual_seed(1)
-    with torch.no_grad():
-        module.weight.normal_(0.0, std)
-
-
-def assert_close_lists(a, b, tol=1e-5):
-    assert len(a) == len(b)
-    for x, y in zip(a, b):
-        assert x == pytest.approx(y, abs=tol)
 
 
 def check_single_pass(scorer):

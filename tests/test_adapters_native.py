@@ -28,6 +28,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from prm_testing import assert_close_lists, spread_
+
 from prmlib.prm.adapters import MathShepherdAdapter, QwenORMAdapter, QwenPRMAdapter, RLHFlowAdapter, load_prm
 from prmlib.prm.score import PRMScorer
 from prmlib.tiny import build_tokenizer, save_pretrained_pair, tiny_qwen2_config
@@ -53,22 +55,10 @@ LLAMA31_STYLE_TEMPLATE = (
 )
 
 
-def _spread(module, std=0.5):
-    torch.manual_seed(1)
-    with torch.no_grad():
-        module.weight.normal_(0.0, std)
-
-
-def _close(a, b, tol=1e-5):
-    assert len(a) == len(b)
-    for x, y in zip(a, b):
-        assert x == pytest.approx(y, abs=tol)
-
-
 def _single_equals_naive(scorer, spread=0.02):
     single = scorer.score(PROBLEMS, STEPS_LIST)
     for a, b in zip(single, scorer.score_per_prefix(PROBLEMS, STEPS_LIST)):
-        _close(a, b)
+        assert_close_lists(a, b)
     flat = [x for row in single for x in row]
     assert max(flat) - min(flat) > spread  # the scores differ far beyond the tolerance
     return single
@@ -127,7 +117,7 @@ def test_math_shepherd_on_mistral_with_a_sentencepiece_style_tokenizer(sp_tok, t
     config = MistralConfig(vocab_size=len(tok), bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id,
                            pad_token_id=tok.pad_token_id, sliding_window=None, **TINY)
     model = MistralForCausalLM(config).eval()
-    _spread(model.lm_head, std=0.05)
+    spread_(model.lm_head, std=0.05)
     path = save_pretrained_pair(model, tok, tmp_path / "math-shepherd-mistral-7b-prm")
     scorer = load_prm(str(path), device="cpu", batch_size=2)  # the folder name picks the format
     assert scorer.adapter.name == "math-shepherd" and type(scorer.model).__name__ == "MistralForCausalLM"
@@ -138,7 +128,7 @@ def test_math_shepherd_on_mistral_with_a_sentencepiece_style_tokenizer(sp_tok, t
         ids = torch.tensor([tok.encode(f"{problem} {output}")])
         with torch.no_grad():
             probs = scorer.model(ids).logits[:, :, candidates].softmax(-1)[:, :, 0]
-        _close(got, probs[ids == tag_id].tolist())
+        assert_close_lists(got, probs[ids == tag_id].tolist())
 
 
 # -- RLHFlow: Llama + Llama-3.1-style tokenizer -------------------------------------------------
@@ -186,7 +176,7 @@ def test_rlhflow_on_llama_with_a_llama31_style_tokenizer(llama3_tok, tmp_path):
     config = LlamaConfig(vocab_size=len(tok), bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id,
                          pad_token_id=tok.pad_token_id, **TINY)
     model = LlamaForCausalLM(config).eval()
-    _spread(model.lm_head, std=0.05)
+    spread_(model.lm_head, std=0.05)
     path = save_pretrained_pair(model, tok, tmp_path / "Llama3.1-8B-PRM-Deepseek-Data")
     scorer = load_prm(str(path), device="cpu", batch_size=2)
     assert scorer.adapter.name == "rlhflow-prm" and type(scorer.model).__name__ == "LlamaForCausalLM"
@@ -200,7 +190,7 @@ def test_rlhflow_on_llama_with_a_llama31_style_tokenizer(llama3_tok, tmp_path):
             with torch.no_grad():
                 logits = scorer.model(torch.tensor([ids])).logits[:, -3, [plus, minus]]
             ref.append(logits.softmax(-1)[0, 0].item())
-        _close(got, ref)
+        assert_close_lists(got, ref)
 
 
 # -- Qwen PRM through trust_remote_code ---------------------------------------------------------
@@ -241,7 +231,7 @@ def test_qwen_prm_loads_through_its_own_modelling_code(tmp_path):
     config = tiny_qwen2_config(len(tok), pad_token_id=tok.pad_token_id)
     torch.manual_seed(0)
     model = module.Qwen2ForProcessRewardModel(config).eval()
-    _spread(model.score[2])
+    spread_(model.score[2])
     save_pretrained_pair(model, tok, path)
     cfg = json.loads((path / "config.json").read_text())
     cfg["architectures"] = ["Qwen2ForProcessRewardModel"]
@@ -259,7 +249,7 @@ def test_qwen_prm_loads_through_its_own_modelling_code(tmp_path):
         ids = torch.tensor([inp.input_ids])
         with torch.no_grad():
             probs = model(input_ids=ids)[0].softmax(-1)[0, :, 1]
-        _close(got, probs[ids[0] == tag].tolist())
+        assert_close_lists(got, probs[ids[0] == tag].tolist())
 
 
 # -- Qwen outcome model: one value per sequence ---------------------------------------------------
@@ -271,7 +261,7 @@ def test_outcome_model_with_one_value_per_sequence(tmp_path):
     config.num_labels = 1
     torch.manual_seed(0)
     model = Qwen2ForSequenceClassification(config).eval()
-    _spread(model.score, std=0.05)
+    spread_(model.score, std=0.05)
     adapter = QwenORMAdapter()
     scorer = PRMScorer(model, tok, adapter=adapter, batch_size=4)
     # every prefix ends with the same closing tokens, so a random head's values lie close together
@@ -281,4 +271,4 @@ def test_outcome_model_with_one_value_per_sequence(tmp_path):
         for inp in adapter.encode(tok, problem, steps):  # one sequence per prefix, unpadded
             with torch.no_grad():
                 ref.append(model(input_ids=torch.tensor([inp.input_ids])).logits[0, 0].sigmoid().item())
-        _close(got, ref)
+        assert_close_lists(got, ref)

@@ -1,21 +1,12 @@
 """The learnability benchmark runs end to end at a toy size and reports what the issue asks for."""
 
-import importlib.util
 import json
-from pathlib import Path
 
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "learnability.py"
-
-
-def _load():
-    spec = importlib.util.spec_from_file_location("learnability_benchmark", SCRIPT)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+from prm_testing import load_benchmark
 
 
 def test_learnability_benchmark_at_toy_size(tmp_path, capsys):
-    bench = _load()
+    bench = load_benchmark("learnability")
     code = bench.main(["--n-train", "200", "--difficulties", "1-2", "--epochs", "1", "--threads", "1",
                        "--val-per-difficulty", "5", "--test-per-difficulty", "10", "--kinds",
                        "--output-dir", str(tmp_path / "run")])
@@ -34,7 +25,7 @@ def test_learnability_benchmark_at_toy_size(tmp_path, capsys):
 
 
 def test_the_test_split_is_balanced_and_held_out():
-    bench = _load()
+    bench = load_benchmark("learnability")
     train = bench.sample_solutions(30, [1, 2], seed=0)
     seen = frozenset(r["problem"] for r in train)
     pool = bench.sample_solutions(300, [1, 2], seed=1, exclude=seen)

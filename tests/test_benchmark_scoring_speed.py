@@ -1,26 +1,15 @@
 """The scoring-speed benchmark runs end to end at a toy size, and its methods agree on the scores."""
 
-import importlib.util
 import json
 import os
-from pathlib import Path
 
 import pytest
+from prm_testing import load_benchmark
 
 pytest.importorskip("torch")
 
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "scoring_speed.py"
-
-
-def _load():
-    spec = importlib.util.spec_from_file_location("scoring_speed_benchmark", SCRIPT)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
 def test_scoring_speed_benchmark_at_toy_size(capsys):
-    bench = _load()
+    bench = load_benchmark("scoring_speed")
     result = bench.main(["--solutions", "6", "--naive-solutions", "2", "--padding-solutions", "40",
                          "--rounds", "1", "--threads", "1", "--max-batch-tokens", "1500",
                          "--budget-sweep", "700,3000"])
@@ -43,7 +32,7 @@ def test_scoring_speed_benchmark_at_toy_size(capsys):
 
 
 def test_thread_counts_parse():
-    bench = _load()
+    bench = load_benchmark("scoring_speed")
     assert bench.thread_counts("1,1,2") == [1, 2]
     assert bench.thread_counts("all")[0] >= 1
     with pytest.raises(ValueError):
@@ -53,7 +42,7 @@ def test_thread_counts_parse():
 @pytest.mark.realdata
 @pytest.mark.skipif(not os.environ.get("PRMLIB_DATA_DIR"), reason="PRMLIB_DATA_DIR is not set")
 def test_processbench_solutions_are_the_real_rows():
-    bench = _load()
+    bench = load_benchmark("scoring_speed")
     problems, steps = bench.processbench_solutions(8, seed=0)
     assert len(problems) == len(steps) == 8
     from prmlib.data.processbench import load_processbench
@@ -73,7 +62,7 @@ def test_processbench_solutions_are_the_real_rows():
 @pytest.mark.realdata
 @pytest.mark.skipif(not os.environ.get("PRMLIB_DATA_DIR"), reason="PRMLIB_DATA_DIR is not set")
 def test_benchmark_on_real_processbench_at_toy_size(capsys):
-    bench = _load()
+    bench = load_benchmark("scoring_speed")
     result = bench.main(["--processbench", "--pb-vocab", "1024", "--solutions", "4", "--naive-solutions", "1",
                          "--rounds", "1", "--threads", "1"])
     assert result["data"]["source"].startswith("ProcessBench") and result["data"]["tokenizer_vocab"] >= 1024

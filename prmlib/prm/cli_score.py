@@ -97,15 +97,12 @@ def row_solutions(row: dict[str, Any], where: str) -> tuple[str, list[list[str]]
 
 def batch_tokens_arg(text: str) -> int | str | None:
     """``--max-batch-tokens``: ``auto``, ``none`` or a positive number."""
-    if text.lower() in ("auto", "none"):
-        return None if text.lower() == "none" else "auto"
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
+    word = text.strip().lower()
+    if word in ("auto", "none"):
+        return "auto" if word == "auto" else None
+    if not word.isdigit() or int(word) < 1:
         raise SystemExit(f"--max-batch-tokens must be a positive number, 'auto' or 'none', not {text!r}")
-    return value
+    return int(word)
 
 
 def count_done(path: Path) -> int:

@@ -9,9 +9,9 @@ gives every step's score, identical to running each prefix alone (tested to 1e-5
 * inputs are built by an adapter (:mod:`prmlib.prm.adapters`): our TRL format by default, or a
   released PRM's format;
 * sequences are sorted by length, batched (``batch_size`` sequences and at most
-  ``max_batch_tokens`` padded tokens: 2,048 on CPU by default, no cap on GPU), right-padded (so positions and causal attention of real
-  tokens are those of an unpadded run, whatever the tokenizer's ``padding_side``), and results
-  are put back in input order;
+  ``max_batch_tokens`` padded tokens: 2,048 on CPU by default, no cap on GPU), right-padded (so
+  positions and causal attention of real tokens are those of an unpadded run, whatever the
+  tokenizer's ``padding_side``), and results are put back in input order;
 * a sequence longer than ``max_length`` is cut at the end, as TRL does in training: the steps
   whose score position is cut get ``NaN`` (or an error with ``on_truncation="error"``), and are
   counted in :attr:`PRMScorer.last_stats`. Scores are never read from a wrong position.

@@ -539,9 +539,7 @@ def _train(dataset, base_model, cfg: PRMTrainConfig, tokenizer, eval_dataset, sa
         train_ds, eval_ds = split_by_prompt(train_ds, cfg.eval_fraction, cfg.seed)
 
     # model + tokenizer
-    if isinstance(base_model, tuple):
-        model, tok = base_model
-    elif base_model is None or isinstance(base_model, (str, os.PathLike)):
+    if base_model is None or isinstance(base_model, (str, os.PathLike)):
         name = str(base_model) if base_model is not None else cfg.model
         cfg = cfg.replace(model=name)
         if name == "tiny":
@@ -550,8 +548,7 @@ def _train(dataset, base_model, cfg: PRMTrainConfig, tokenizer, eval_dataset, sa
         else:
             model, tok = load_prm_base(name, cfg.tokenizer, cfg.model_dtype)
     else:
-        model, tok = base_model, tokenizer
-    if not isinstance(base_model, (str, os.PathLike)) and base_model is not None:
+        model, tok = base_model if isinstance(base_model, tuple) else (base_model, tokenizer)
         # a model object: record where it came from in the saved config, not the default "tiny"
         cfg = cfg.replace(model=getattr(model.config, "_name_or_path", "") or "<model object>")
     if tok is None:
