@@ -1,127 +1,212 @@
-"""Grading quality: does the grader accept every reference solution of MATH500 and GSM8K test?
+"""Grading quality on real data: reference solutions, negative controls, ProcessBench's answer flag.
 
-For each problem, the final answer is extracted from the reference solution
-(:func:`prmlib.grading.extract_answer`) and compared with the data set's gold answer
-(:func:`prmlib.grading.is_equivalent`). Every failure is printed. MATH500 is the informative
-check: its gold is a separate ``answer`` field, written independently of the ``\\boxed{}`` in the
-solution. On GSM8K the gold comes from the same ``####`` line, so the check mostly tests
-extraction and number normalisation.
+Every check runs with the ``strict`` extraction policy (boxed answers and answer phrases only) and
+with the ``flexible`` one or each benchmark's default (:func:`prmlib.data.default_extraction`),
+so that the gain of reading unboxed answers and its cost (wrong answers accepted) are measured
+side by side.
 
-A negative control compares each MATH500 reference answer with the gold of the *next* problem:
-a grader that says "equal" too easily shows up there (pairs whose golds are truly equal are
-listed so they can be checked by eye).
+1. **Reference solutions** of MATH500 and GSM8K test graded against their gold. Easy: MATH500's
+   ``answer`` is the content of its solution's last box, GSM8K's gold is its ``####`` line.
+2. **GSM8K without ``####``**: each reference with its ``#### 18`` line rewritten as a bare last
+   line ``18`` (the last-line-number style of many models); and, harder, with the answer line
+   dropped so that the last computation sentence ("... = $18 every day.") is all there is.
+3. **Negative controls** on every benchmark: the response of row *i* against the gold of row
+   *i+1*. A response is the row's reference solution where the data has one, else the sentence
+   "Putting it together, we get <gold i>." (gold bare, and in ``$...$``). Accepted pairs should
+   not exceed the pairs whose two golds are truly equal (``chance``); pairs accepted although the
+   two golds differ are counted as ``beyond chance`` and printed.
+4. **MATH500 shifted golds**: pairs (solution *i*, gold *i+1*) that the flexible policy accepts and
+   the strict one rejects, on the reference solutions and on the same solutions with every
+   ``\\boxed{X}`` replaced by ``X``.
+5. **ProcessBench**: ``grade`` against the data's ``final_answer_correct`` flag, per subset
+   (:func:`prmlib.eval.analysis.answer_agreement`), counting unextractable answers as wrong
+   (``agreement``) and leaving them out (``agreement_extracted``); every disagreement is printed.
+6. **No regression**: solutions graded right by ``strict`` and wrong by the default policy (must
+   be none), over sections 1, 2 and 5.
 
-The informative check on *model-written* text: ProcessBench solutions (written by a dozen
-open models) carry ``final_answer_correct``. Their problems are looked up in GSM8K test, MATH
-test, OlympiadBench and Omni-MATH (rule subset) for the gold answer; the script reports how often
-``grade`` agrees with ``final_answer_correct`` where an answer could be extracted, how many
-solutions state no extractable answer, and lists every disagreement. ProcessBench's flag is not
-ground truth either (it marks unsimplified but equal answers such as 411/333 for 137/111 wrong),
-so disagreements must be read one by one.
+Needs PRMLIB_DATA_DIR. Last line: one JSON object.
 
-Needs PRMLIB_DATA_DIR. Last line: one JSON object with totals and accuracies.
-
-    PRMLIB_DATA_DIR=/path/to/data python benchmarks/grading_quality.py
+    PRMLIB_DATA_DIR=/path/to/data python benchmarks/grading_quality.py [--only processbench]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 
-from prmlib.data import PROCESSBENCH_SPLITS, load_bon_benchmark, load_gsm8k, load_math, load_processbench
-from prmlib.data.problems import load_omni_math
-from prmlib.grading import extract_answer, is_equivalent
+from prmlib.data import (
+    ALL_BENCHMARKS,
+    PROCESSBENCH_SPLITS,
+    default_extraction,
+    load_bon_benchmark,
+    load_gsm8k,
+    load_processbench,
+    load_processbench_golds,
+)
+from prmlib.eval.analysis import answer_agreement
+from prmlib.grading import Grader, is_equivalent
+
+POLICIES = ("strict", "flexible")
+SECTIONS = ("references", "gsm8k_no_hashes", "negative_controls", "math500_shifted", "processbench")
+GRADER = Grader()  # one cache for the whole run
+REGRESSIONS: list[str] = []
 
 
 def _short(text: str | None, n: int = 70) -> str:
     return repr(text if text is None or len(text) <= n else text[: n - 3] + "...")
 
 
-def grade_references(name: str, problems: list[str], solutions: list[str], golds: list[str]) -> dict:
-    """Extract each reference answer and grade it against the gold; print the failures."""
-    failures = []
-    no_answer = 0
-    t0 = time.perf_counter()
-    for i, (solution, gold) in enumerate(zip(solutions, golds)):
-        pred = extract_answer(solution)
-        if pred is None:
-            no_answer += 1
-        if not is_equivalent(pred, gold):
-            failures.append((i, gold, pred))
-    seconds = time.perf_counter() - t0
-    total = len(golds)
-    print(f"\n== {name}: {total - len(failures)}/{total} reference answers graded correct; failures:")
-    for i, gold, pred in failures:
-        print(f"  row {i}: gold={_short(gold)} extracted={_short(pred)}")
-    if not failures:
-        print("  (none)")
-    return {"total": total, "correct": total - len(failures), "accuracy": round((total - len(failures)) / total, 5),
-            "failures": len(failures), "no_answer": no_answer, "seconds": round(seconds, 2),
-            "failed_rows": [i for i, _, _ in failures]}
+def _grade_all(name: str, texts: list[str], golds: list[str], policies=POLICIES, show_failures: str = "") -> dict:
+    """Grade each text against its gold under each policy; print the failures of ``show_failures``."""
+    out = {}
+    verdicts = {}
+    for policy in policies:
+        ok = [GRADER.grade(t, g, policy) for t, g in zip(texts, golds)]
+        verdicts[policy] = ok
+        out[policy] = {"correct": sum(ok), "total": len(ok), "accuracy": round(sum(ok) / max(len(ok), 1), 5)}
+    for policy in policies[1:]:
+        for i, (a, b) in enumerate(zip(verdicts[policies[0]], verdicts[policy])):
+            if a and not b:
+                REGRESSIONS.append(f"{name} row {i} ({policy})")
+    print(f"\n== {name}: " + ", ".join(f"{p} {v['correct']}/{v['total']}" for p, v in out.items()))
+    if show_failures:
+        fails = [i for i, ok in enumerate(verdicts[show_failures]) if not ok]
+        for i in fails[:40]:
+            print(f"  row {i}: gold={_short(golds[i])} extracted={_short(GRADER.extract(texts[i], golds[i], show_failures))}"
+                  f" last line={_short(texts[i].strip().splitlines()[-1], 90)}")
+        out[show_failures]["failed_rows"] = fails
+    return out
 
 
-def negative_control(solutions: list[str], golds: list[str]) -> dict:
-    accepted = []
-    for i in range(len(golds)):
-        j = (i + 1) % len(golds)
-        pred = extract_answer(solutions[i])
-        if is_equivalent(pred, golds[j]):
-            accepted.append((i, j, pred, golds[j]))
-    print(f"\n== negative control (MATH500 answer i against gold i+1): {len(accepted)} accepted")
-    for i, j, pred, gold in accepted:
-        print(f"  rows {i}->{j}: extracted={_short(pred)} other gold={_short(gold)}")
-    return {"pairs": len(golds), "accepted": len(accepted), "accepted_rows": [i for i, *_ in accepted]}
+def references() -> dict:
+    math500, gsm8k = load_bon_benchmark("math500"), load_gsm8k("test")
+    return {"math500": _grade_all("MATH500 reference solutions", math500["solution"], math500["gold"],
+                                  show_failures="flexible"),
+            "gsm8k_test": _grade_all("GSM8K test reference solutions", gsm8k["solution"], gsm8k["gold"],
+                                     show_failures="flexible")}
 
 
-def processbench_agreement(split: str, gold_source) -> dict:
-    gold = {p.strip(): g for p, g in zip(gold_source["problem"], gold_source["gold"])}
-    counts = {"rows": 0, "no_gold": 0, "no_answer": 0, "graded": 0, "agree": 0}
-    disagreements = []
-    t0 = time.perf_counter()
-    for row in load_processbench(split):
-        counts["rows"] += 1
-        g = gold.get(row["problem"].strip())
-        if g is None:
-            counts["no_gold"] += 1
-            continue
-        pred = extract_answer("\n\n".join(row["steps"]))
-        if pred is None:
-            counts["no_answer"] += 1
-            continue
-        counts["graded"] += 1
-        ok = is_equivalent(pred, g)
-        if ok == row["final_answer_correct"]:
-            counts["agree"] += 1
-        else:
-            disagreements.append((row["id"], g, pred, row["final_answer_correct"], ok))
-    counts["agreement"] = round(counts["agree"] / max(counts["graded"], 1), 5)
-    counts["seconds"] = round(time.perf_counter() - t0, 1)
-    print(f"\n== ProcessBench {split}: grade() agrees with final_answer_correct on {counts['agree']}/{counts['graded']}"
-          f" graded rows ({counts['no_answer']} without an extractable answer, {counts['no_gold']} without a gold)")
-    for rid, g, pred, flag, ok in disagreements:
-        print(f"  {rid}: gold={_short(g)} extracted={_short(pred)} processbench={flag} grader={ok}")
-    counts["disagreements"] = [d[0] for d in disagreements]
-    return counts
+def gsm8k_no_hashes() -> dict:
+    gsm8k = load_gsm8k("test")
+    bare, dropped = [], []
+    for solution in gsm8k["solution"]:
+        body, _, last = solution.rpartition("####")
+        bare.append(body.rstrip() + "\n" + last.strip())
+        dropped.append(body.rstrip())
+    return {"last_line_kept": _grade_all("GSM8K test, '#### 18' rewritten as a last line '18'", bare, gsm8k["gold"],
+                                         show_failures="flexible"),
+            "answer_line_dropped": _grade_all("GSM8K test, answer line dropped (harder)", dropped, gsm8k["gold"],
+                                              show_failures="flexible")}
+
+
+def _responses(name: str, ds) -> list[tuple[str, list[str]]]:
+    """(kind, responses) to pair with shifted golds: the reference solutions where the data has
+    them, else a sentence stating gold i, with the gold bare and in ``$...$``."""
+    if name == "olympiadbench":
+        return [("reference solution", ["\n\n".join(s) for s in ds["solution"]])]
+    if "solution" in ds.column_names and all(isinstance(s, str) and s for s in ds["solution"]):
+        return [("reference solution", list(ds["solution"]))]
+    return [("sentence, bare gold", [f"Putting it together, we get {g}." for g in ds["gold"]]),
+            ("sentence, gold in $...$", [f"Putting it together, we get ${g}$." for g in ds["gold"]])]
+
+
+def negative_controls() -> dict:
+    out = {}
+    print("\n== negative controls: response i against gold i+1 (accepted, chance = pairs with equal golds)")
+    for name in ALL_BENCHMARKS:
+        ds = load_bon_benchmark(name)
+        golds = list(ds["gold"])
+        n = len(golds)
+        shifted = [golds[(i + 1) % n] for i in range(n)]
+        chance = sum(is_equivalent(golds[i], shifted[i]) for i in range(n))
+        policies = tuple(dict.fromkeys(POLICIES + (default_extraction(name),)))
+        for kind, texts in _responses(name, ds):
+            row = {"pairs": n, "response": kind, "chance": chance, "default_policy": default_extraction(name)}
+            for policy in policies:
+                accepted = [i for i in range(n) if GRADER.grade(texts[i], shifted[i], policy)]
+                beyond = [i for i in accepted if not is_equivalent(golds[i], shifted[i])]
+                row[policy] = len(accepted)
+                row[f"{policy}_beyond_chance"] = len(beyond)
+                for i in beyond[:5]:
+                    print(f"  {name} {policy} row {i}: gold i={_short(golds[i])} gold i+1={_short(shifted[i])}"
+                          f" extracted={_short(GRADER.extract(texts[i], shifted[i], policy))}")
+            print(f"  {name} ({kind}, {n} pairs): chance {chance}; "
+                  + ", ".join(f"{p} {row[p]} ({row[p + '_beyond_chance']} beyond chance)" for p in policies))
+            out[f"{name} / {kind}"] = row
+    return out
+
+
+def math500_shifted() -> dict:
+    ds = load_bon_benchmark("math500")
+    golds = list(ds["gold"])
+    n = len(golds)
+    shifted = [golds[(i + 1) % n] for i in range(n)]
+    unboxed = [re.sub(r"\\boxed\{((?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*)\}", r"\1", s) for s in ds["solution"]]
+    out = {}
+    for label, texts in (("reference", list(ds["solution"])), ("boxes_removed", unboxed)):
+        strict = [GRADER.grade(t, g, "strict") for t, g in zip(texts, shifted)]
+        flexible = [GRADER.grade(t, g, "flexible") for t, g in zip(texts, shifted)]
+        auto = [GRADER.grade(t, g, "auto") for t, g in zip(texts, shifted)]
+        only_flexible = [i for i in range(n) if flexible[i] and not strict[i]]
+        wrong = [i for i in only_flexible if not is_equivalent(golds[i], shifted[i])]
+        out[label] = {"strict": sum(strict), "flexible": sum(flexible), "auto": sum(auto),
+                      "flexible_not_strict": len(only_flexible), "flexible_not_strict_wrong": len(wrong),
+                      "chance": sum(is_equivalent(golds[i], shifted[i]) for i in range(n))}
+        print(f"\n== MATH500 solution i against gold i+1 ({label}): {out[label]}")
+        for i in only_flexible:
+            print(f"  row {i}: gold i={_short(golds[i])} gold i+1={_short(shifted[i])}"
+                  f" extracted={_short(GRADER.extract(texts[i], shifted[i], 'flexible'))}")
+    return out
+
+
+def processbench() -> dict:
+    out = {}
+    for split in PROCESSBENCH_SPLITS:
+        rows = load_processbench(split)
+        golds = load_processbench_golds(split)
+        t0 = time.perf_counter()
+        res = {"strict": answer_agreement(rows, golds, "strict", GRADER), "default": answer_agreement(rows, golds, None, GRADER)}
+        policy = res["default"]["policy"]
+        for row in rows:  # a row graded right by strict and wrong by the default is a regression
+            gold = golds.get(row["problem"].strip())
+            text = "\n\n".join(row["steps"])
+            if gold is not None and GRADER.grade(text, gold, "strict") and not GRADER.grade(text, gold, policy):
+                REGRESSIONS.append(f"processbench {row['id']}")
+        for r in res.values():
+            r["seconds"] = round(time.perf_counter() - t0, 1)
+        d = res["default"]
+        print(f"\n== ProcessBench {split}: agreement with final_answer_correct, unextractable counted wrong: "
+              f"strict {res['strict']['agree']}/{res['strict']['graded']} ({100 * res['strict']['agreement']:.1f}%), "
+              f"{d['policy']} {d['agree']}/{d['graded']} ({100 * d['agreement']:.1f}%); "
+              f"among extracted: strict {res['strict']['agree_extracted']}/{res['strict']['extracted']}, "
+              f"{d['policy']} {d['agree_extracted']}/{d['extracted']}; no gold: {d['no_gold']}; "
+              f"no answer: strict {res['strict']['no_answer']}, {d['policy']} {d['no_answer']}")
+        for x in d["disagreements"]:
+            print(f"  {x['id']}: gold={_short(x['gold'])} extracted={_short(x['answer'])} flag={x['flag']} "
+                  f"grader={x['graded']}")
+        for r in res.values():
+            r["disagreements"] = [x["id"] for x in r["disagreements"]]
+            for key in ("agreement", "agreement_extracted"):
+                r[key] = round(r[key], 5)
+        out[split] = res
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--skip-processbench", action="store_true", help="only the reference-solution checks")
+    parser.add_argument("--only", choices=SECTIONS, action="append", help="run only these sections (repeatable)")
     args = parser.parse_args(argv)
-    math500 = load_bon_benchmark("math500")
-    gsm8k = load_gsm8k("test")
-    results = {
-        "math500": grade_references("MATH500", math500["problem"], math500["solution"], math500["gold"]),
-        "gsm8k_test": grade_references("GSM8K test", gsm8k["problem"], gsm8k["solution"], gsm8k["gold"]),
-        "math500_negative_control": negative_control(math500["solution"], math500["gold"]),
-    }
-    if not args.skip_processbench:
-        sources = {"gsm8k": gsm8k, "math": load_math("test"), "olympiadbench": load_bon_benchmark("olympiadbench"),
-                   "omnimath": load_omni_math()}
-        results["processbench_agreement"] = {s: processbench_agreement(s, sources[s]) for s in PROCESSBENCH_SPLITS}
+    t0 = time.perf_counter()
+    results = {}
+    for section in args.only or SECTIONS:
+        results[section] = globals()[section]()
+    results["regressions"] = REGRESSIONS
+    results["comparisons"] = GRADER.calls
+    results["seconds"] = round(time.perf_counter() - t0, 1)
+    print(f"\n== no regression (right under strict, wrong under the default policy): {REGRESSIONS or 'none'}")
     print(json.dumps(results))
     return 0
 

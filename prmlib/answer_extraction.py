@@ -6,7 +6,8 @@ microseconds):
 * :func:`extract_answer` reads the final answer of a step-by-step solution: the last complete
   ``\\boxed{...}`` (or ``\\fbox{...}`` / ``\\framebox{...}`` / ``\\boxed X``), else the last
   "final answer is X" / "the answer is X" / "Answer: X" / PRM800K ``# Answer`` / markdown
-  ``### Final Answer`` block, else a GSM8K ``#### X`` last line.
+  ``### Final Answer`` block, else a GSM8K ``#### X`` last line (the ``"strict"`` policy; the
+  others, for answers that are not boxed, are in :mod:`prmlib.answer_forms`).
 * :func:`normalize_answer` rewrites an answer into a light canonical form (no ``$``, no
   ``\\left``/``\\right``, ``\\dfrac`` -> ``\\frac``, units, degrees, percent signs, thousands
   separators, ``x = `` prefixes and ``\\text{}`` wrappers removed), and :func:`to_number` /
@@ -217,23 +218,53 @@ def _segment_text(match: re.Match[str]) -> str:
     return clean_answer(next(g for g in match.groups() if g is not None))
 
 
-def extract_answer(text: str) -> str | None:
+def extract_answer(text: str, policy: str = "strict") -> str | None:
     """Final answer of a solution, or ``None`` when it states none.
 
-    Order of precedence: the last complete ``\\boxed{...}`` / ``\\fbox{...}`` /
-    ``\\framebox{...}`` / ``\\boxed X``; else the last "final answer is X", "the answer is X",
-    "Answer: X" or PRM800K ``# Answer`` line (an answer written as ``$...$`` is taken whole,
-    otherwise up to the end of the sentence; "(B)" becomes "B"); else the GSM8K ``#### X`` line.
-    The result keeps its LaTeX (outer ``$`` removed); compare it with :func:`prmlib.grading.is_equivalent`.
+    ``policy="strict"`` (the default), in order of precedence: the last complete ``\\boxed{...}`` /
+    ``\\fbox{...}`` / ``\\framebox{...}`` / ``\\boxed X``; else the last "final answer is X",
+    "the answer is X", "Answer: X" or PRM800K ``# Answer`` line (an answer written as ``$...$`` is
+    taken whole, otherwise up to the end of the sentence; "(B)" becomes "B"); else the GSM8K
+    ``#### X`` line. The result keeps its LaTeX (outer ``$`` removed); compare it with
+    :func:`prmlib.grading.is_equivalent`.
 
-    Never raises: anything that is not a string, or holds no answer, gives ``None``.
+    The other policies (``"flexible"``, ``"choice"``, ``"auto"``) are described in
+    :mod:`prmlib.answer_forms`. ``"flexible"`` reads unboxed numeric answers ("A: 18", "the
+    result is 18", a last line "... so she has 18 eggs."); ``"auto"`` needs the gold answer to
+    decide and is strict here (use :func:`prmlib.grading.grade` or
+    :func:`prmlib.answer_forms.resolve_policy`).
+
+    Never raises on its input: anything that is not a string, or holds no answer, gives ``None``.
+    An unknown ``policy`` raises ``ValueError``.
 
     Example:
         >>> extract_answer("so $x = \\\\boxed{\\\\frac{1}{2}}$.")
         '\\\\frac{1}{2}'
         >>> extract_answer("The answer is (B).")
         'B'
+        >>> extract_answer("So she pays 3 * 6 = $18 in total.", policy="flexible")
+        '18'
     """
+    if policy != "strict":
+        from prmlib.answer_forms import resolve_policy
+
+        policy = resolve_policy(policy)
+    strict = _extract_strict(text)
+    if policy == "strict" or not isinstance(text, str):
+        return strict
+    try:
+        from prmlib.answer_forms import extract_choice, extract_flexible, flexible_reading
+
+        if policy == "choice":
+            return extract_choice(text, strict)
+        if strict is None:
+            return extract_flexible(text)
+        return strict if find_boxed(text) else flexible_reading(strict)
+    except Exception:  # noqa: BLE001 - extraction must never raise  # pragma: no cover
+        return strict
+
+
+def _extract_strict(text: str) -> str | None:
     if not isinstance(text, str) or not text.strip():
         return None
     try:

@@ -5,7 +5,15 @@ Public API (other modules code against exactly this):
 * :func:`extract_answer` (from :mod:`prmlib.answer_extraction`): the final answer of a solution.
 * :func:`is_equivalent`: does a predicted answer equal the gold answer mathematically?
 * :func:`answer_key`: a canonical key so that equivalent answers vote together.
-* :func:`grade`: extract, then compare; no answer counts as wrong.
+* :func:`grade`: extract (with an extraction policy), then compare; no answer counts as wrong.
+* :class:`Grader`: the same with a cache of verdicts keyed by (answer, gold, policy): the one
+  grader that Best-of-N, MC estimation and the synthetic world's statistics share.
+
+Extraction policies (:data:`EXTRACTION_POLICIES`, details in :mod:`prmlib.answer_forms`):
+``"strict"`` (boxed answers and answer phrases), ``"flexible"`` (also the unboxed forms of
+numeric answers: "A: 18", "the result is 18", the last number of the last sentence), ``"choice"``
+(a multiple-choice letter) and ``"auto"`` (flexible when the gold is a plain number, else strict).
+Each benchmark's default is :func:`prmlib.data.default_extraction`.
 
 How :func:`is_equivalent` decides, cheapest first:
 
@@ -45,13 +53,18 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
 from prmlib.answer_extraction import extract_answer, mc_letter, normalize_answer, strip_dollars, to_number
+from prmlib.answer_forms import EXTRACTION_POLICIES, is_numeric_answer, resolve_policy
 
-__all__ = ["NO_ANSWER_KEY", "answer_key", "extract_answer", "grade", "is_equivalent"]
+__all__ = [
+    "EXTRACTION_POLICIES", "NO_ANSWER_KEY", "Grader", "answer_key", "extract_answer", "grade", "is_equivalent",
+    "is_numeric_answer", "resolve_policy",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -343,9 +356,80 @@ def _fraction_key(value: Fraction) -> str:
     return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
 
 
-def grade(solution_text: str, gold: str, timeout: float = 5.0) -> bool:
-    """Extract the final answer of ``solution_text`` and compare it with ``gold``; no answer -> False."""
-    pred = extract_answer(solution_text)
+def grade(solution_text: str, gold: str, timeout: float = 5.0, policy: str = "strict") -> bool:
+    """Extract the final answer of ``solution_text`` with ``policy`` and compare it with ``gold``;
+    no answer -> False. ``policy="auto"`` is resolved with the gold (:func:`resolve_policy`)."""
+    pred = extract_answer(solution_text, resolve_policy(policy, gold))
     if pred is None:
         return False
     return is_equivalent(pred, gold, timeout=timeout)
+
+
+class Grader:
+    """Grades solution texts against gold answers and remembers every verdict.
+
+    ``grader(text, gold)`` (or ``grader.grade(text, gold, policy=...)``) extracts the answer of ``text`` with the policy (``"auto"`` resolved
+    with ``gold``), then compares it with ``gold``; a verdict is computed once per
+    (extracted answer, gold, policy) and cached, so the many identical answers of Monte Carlo
+    rollouts or Best-of-N candidates cost one comparison.
+
+    Args:
+        policy: extraction policy, one of :data:`EXTRACTION_POLICIES` (default ``"strict"``).
+        timeout: seconds allowed to each math-verify comparison.
+        equivalent: ``(answer, gold) -> bool`` used instead of :func:`is_equivalent` (tests, or an
+            exact comparison in a world with integer answers).
+
+    Attributes:
+        calls: comparisons actually computed (cache misses).
+        cache: ``(answer, gold, policy) -> bool``.
+
+    Example:
+        >>> g = Grader(policy="flexible")
+        >>> g("Step 1.\\n\\nSo she has 3 + 4 = 7 eggs.", "7"), g("... = 7 eggs", "7"), g.calls
+        (True, True, 1)
+    """
+
+    def __init__(self, policy: str = "strict", timeout: float = 5.0, *,
+                 equivalent: Callable[[str, str], bool] | None = None) -> None:
+        resolve_policy(policy)  # raises on an unknown policy
+        self.policy = policy
+        self.timeout = timeout
+        self.equivalent = equivalent
+        self.cache: dict[tuple[str, str, str], bool] = {}
+        self.calls = 0
+
+    def policy_for(self, gold: str | None, policy: str | None = None) -> str:
+        """The policy used for answers to ``gold``: ``policy`` if given, else the grader's, with
+        ``"auto"`` resolved."""
+        return resolve_policy(policy or self.policy, gold)
+
+    def extract(self, text: str, gold: str | None = None, policy: str | None = None) -> str | None:
+        """The answer of ``text`` (``gold`` resolves ``"auto"``; ``policy`` overrides the grader's)."""
+        return extract_answer(text, self.policy_for(gold, policy))
+
+    def check(self, answer: str | None, gold: str, policy: str | None = None) -> bool:
+        """Whether an already extracted ``answer`` equals ``gold`` (cached); ``None`` is wrong."""
+        if answer is None:
+            return False
+        gold = str(gold)
+        key = (answer, gold, self.policy_for(gold, policy))
+        verdict = self.cache.get(key)
+        if verdict is None:
+            self.calls += 1
+            if self.equivalent is not None:
+                verdict = bool(self.equivalent(answer, gold))
+            else:
+                verdict = is_equivalent(answer, gold, timeout=self.timeout)
+            self.cache[key] = verdict
+        return verdict
+
+    def grade(self, text: str, gold: str, policy: str | None = None) -> bool:
+        """Extract the answer of ``text`` and compare it with ``gold`` (``policy`` overrides the grader's)."""
+        gold = str(gold)
+        return self.check(self.extract(text, gold, policy), gold, policy)
+
+    def __call__(self, text: str, gold: str) -> bool:
+        return self.grade(text, gold)
+
+    def __repr__(self) -> str:
+        return f"Grader(policy={self.policy!r}, timeout={self.timeout}, cached={len(self.cache)})"

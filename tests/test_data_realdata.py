@@ -151,3 +151,62 @@ def test_math500_reference_answers_grade_correct():
     from prmlib.grading import extract_answer
 
     assert all(is_equivalent(extract_answer(s), g) for s, g in zip(ds["solution"], ds["gold"]))
+
+
+# -- extraction policies on the real references ---------------------------------------------------
+def test_each_benchmark_records_its_extraction_policy():
+    from prmlib.data import default_extraction
+
+    for name in ALL_BENCHMARKS:
+        ds = load_bon_benchmark(name)
+        assert set(ds["extraction"]) == {default_extraction(name)}
+    assert set(load_gsm8k("test")["extraction"]) == {"flexible"}
+    assert set(load_math("test")["extraction"]) == {"auto"}
+
+
+def test_gsm8k_references_without_hashes_grade_right_with_the_flexible_policy():
+    from prmlib.grading import Grader
+
+    ds = load_gsm8k("test")
+    grader = Grader(policy="flexible")
+    bare = []
+    for solution in ds["solution"]:
+        body, _, last = solution.rpartition("####")
+        bare.append(body.rstrip() + "\n" + last.strip())  # "#### 18" becomes a last line "18"
+    assert all(grader(t, g) for t, g in zip(bare, ds["gold"]))
+    assert not any(grader.grade(t, g, policy="strict") for t, g in zip(bare, ds["gold"]))
+
+
+@pytest.mark.parametrize("name", ["gsm8k", "math500", "aime24", "amc23"])
+def test_negative_control_stays_at_chance(name):
+    """Response i against gold i+1: accepted only where the two golds are equal, for both policies."""
+    from prmlib.grading import Grader
+
+    ds = load_bon_benchmark(name)
+    golds = list(ds["gold"])
+    if "solution" in ds.column_names and all(ds["solution"]):
+        texts = list(ds["solution"])
+    else:
+        texts = [f"Putting it together, we get {g}." for g in golds]
+    shifted = golds[1:] + golds[:1]
+    grader = Grader()
+    for policy in ("strict", "flexible"):
+        for i, (text, other) in enumerate(zip(texts, shifted)):
+            if grader.grade(text, other, policy):
+                assert is_equivalent(golds[i], other), (name, policy, i)
+
+
+def test_math500_flexible_accepts_no_wrong_answer_strict_rejects():
+    import re
+
+    from prmlib.grading import Grader
+
+    ds = load_bon_benchmark("math500")
+    golds = list(ds["gold"])
+    shifted = golds[1:] + golds[:1]
+    unboxed = [re.sub(r"\\boxed\{((?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*)\}", r"\1", s) for s in ds["solution"]]
+    grader = Grader()
+    for texts in (list(ds["solution"]), unboxed):
+        for i, (text, other) in enumerate(zip(texts, shifted)):
+            if grader.grade(text, other, "flexible") and not grader.grade(text, other, "strict"):
+                assert is_equivalent(golds[i], other), i

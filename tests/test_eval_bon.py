@@ -9,6 +9,7 @@ from prmlib.eval.bon import (
     accuracy_vs_n,
     aggregate_step_scores,
     best_of_n,
+    extraction_by_benchmark,
     grade_problems,
     problems_from_records,
     vote_codes,
@@ -145,3 +146,63 @@ def test_problems_from_records_errors():
         problems_from_records([good, {**good, "step_scores": [[0.1]]}])
     with pytest.raises(ValueError, match=r"step_scores\[1\] must be a list of numbers"):
         problems_from_records([{**good, "step_scores": [[0.1], "x"]}])
+
+
+# -- answers read with each benchmark's extraction policy ----------------------------------------
+UNBOXED = ["Step 1.\n\nSo she has 3 + 4 = 7 eggs.", "Step 1.\n\nA: 7", "Step 1.\n\nSo she has 8 eggs."]
+
+
+def test_grade_problems_reads_answers_with_the_benchmark_policy():
+    gsm = BoNProblem(problem="q", gold="7", responses=UNBOXED, benchmark="gsm8k", scores=[0.1, 0.2, 0.9])
+    mmlu = BoNProblem(problem="q", gold="C", responses=["So the correct option is (C).", "\\boxed{(B) 4}"],
+                      benchmark="mmlu_stem", scores=[0.9, 0.1])
+    math = BoNProblem(problem="q", gold="\\sqrt{2}", responses=["So the side is $\\sqrt{2}$."], benchmark="math500",
+                      scores=[1.0])
+    grader = grade_problems([gsm, mmlu, math], progress=False)
+    assert gsm.answers == ["7", "7", "8"] and gsm.correct == [True, True, False]
+    assert mmlu.answers == ["C", "B"] and mmlu.correct == [True, False]
+    assert math.answers == [None] and math.correct == [False]  # auto: strict for a non-numeric gold
+    assert extraction_by_benchmark([gsm, mmlu, math]) == {"gsm8k": "flexible", "mmlu_stem": "choice",
+                                                          "math500": "auto"}
+    assert grader.calls == 4  # ("7","7"), ("8","7"), ("C","C"), ("B","C")
+    assert best_of_n([gsm]).table.loc["maj@3", "GSM8K"] == 100.0
+    assert best_of_n([mmlu]).table.loc["rm@2 (outcome)", "MMLU STEM"] == 100.0
+
+
+def test_grade_problems_extraction_override_and_problem_field():
+    strict = BoNProblem(problem="q", gold="7", responses=UNBOXED, benchmark="gsm8k")
+    grade_problems([strict], progress=False, extraction="strict")
+    assert strict.answers == [None, None, None] and strict.extraction == "strict"
+    own = BoNProblem(problem="q", gold="7", responses=UNBOXED, benchmark="gsm8k", extraction="strict")
+    grade_problems([own], progress=False)
+    assert own.correct == [False, False, False]
+    assert problems_from_records([{"problem": "p", "gold": "7", "responses": UNBOXED,
+                                   "extraction": "flexible"}])[0].extraction == "flexible"
+    with pytest.raises(ValueError, match="record 1: unknown extraction 'loose'"):
+        problems_from_records([{"problem": "p", "gold": "7", "responses": ["a"], "extraction": "loose"}])
+
+
+def test_grade_cache_is_the_library_grader():
+    from prmlib.grading import Grader
+
+    cache = GradeCache(lambda answer, gold: answer == gold)
+    assert isinstance(cache, Grader) and cache.policy == "strict"
+    assert cache.check("7", "7") and not cache.check("8", "7") and cache.calls == 2
+
+
+def test_bon_command_states_and_overrides_the_extraction(tmp_path, capsys):
+    import json
+
+    from prmlib.cli import main
+
+    path = tmp_path / "c.jsonl"
+    path.write_text(json.dumps({"problem": "q", "gold": "7", "benchmark": "gsm8k", "responses": UNBOXED,
+                                "scores": [0.9, 0.1, 0.2]}) + "\n")
+    assert main(["eval", "bon", "--candidates", str(path), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "answer extraction: gsm8k flexible" in out
+    last = json.loads(out.strip().splitlines()[-1])
+    assert last["extraction"] == {"gsm8k": "flexible"} and last["benchmarks"]["GSM8K"]["rm@3 (outcome)"] == 100.0
+    assert main(["eval", "bon", "--candidates", str(path), "--quiet", "--extraction", "strict"]) == 0
+    last = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert last["extraction"] == {"gsm8k": "strict"} and last["benchmarks"]["GSM8K"]["pass@3"] == 0.0

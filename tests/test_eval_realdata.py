@@ -104,3 +104,36 @@ def test_cli_on_real_processbench(raw, tmp_path, capsys):
     out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert out["extracted_counts"] == {"gsm8k": 7, "math": 94, "olympiadbench": 161, "omnimath": 259}
     assert out["processbench"]["always_correct"]["Avg. F1"] == 0.0
+
+
+@pytest.mark.parametrize(("split", "strict_agree", "default_agree"), [("gsm8k", 386, 397), ("math", 960, 987)])
+def test_answer_flag_agreement(data, split, strict_agree, default_agree):
+    """grade() against final_answer_correct (unextractable answers counted wrong): the strict counts
+    of before the flexible policy, and the subset's default policy at least as good as measured."""
+    from prmlib.data import load_processbench_golds
+    from prmlib.eval.analysis import answer_agreement
+    from prmlib.grading import Grader
+
+    golds = load_processbench_golds(split)
+    grader = Grader()
+    strict = answer_agreement(data[split], golds, "strict", grader)
+    default = answer_agreement(data[split], golds, None, grader)
+    assert strict["graded"] == default["graded"] == len(data[split])
+    assert strict["agree"] == strict_agree
+    assert default["policy"] == {"gsm8k": "flexible", "math": "auto"}[split]
+    assert default["agree"] >= default_agree and default["no_answer"] < strict["no_answer"]
+    # no regression: every row the strict policy grades right, the default grades right too
+    for row in data[split]:
+        text, gold = "\n\n".join(row["steps"]), golds[row["problem"].strip()]
+        if grader.grade(text, gold, "strict"):
+            assert grader.grade(text, gold, default["policy"]), row["id"]
+
+
+def test_answers_command_states_the_policy(capsys):
+    assert main(["eval", "answers", "--subsets", "gsm8k"]) == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert out["gsm8k"]["policy"] == "flexible" and out["gsm8k"]["agree"] >= 397
+    assert main(["eval", "answers", "--subsets", "gsm8k", "--extraction", "strict"]) == 0
+    text = capsys.readouterr().out
+    assert "gsm8k: extraction strict: 386/400 agree" in text
+    assert json.loads(text.strip().splitlines()[-1])["gsm8k"]["no_answer"] == 59

@@ -23,6 +23,7 @@ import os
 from pathlib import Path
 
 from prmlib.annotate.mc import FINAL_STEP_MODES, STRATEGIES
+from prmlib.answer_forms import EXTRACTION_POLICIES
 
 
 def register(subparsers) -> None:
@@ -41,6 +42,11 @@ def register(subparsers) -> None:
     mc.add_argument("--seed", type=int, default=0, help="base seed of the completions")
     mc.add_argument("--final-step", choices=FINAL_STEP_MODES, default="grade")
     mc.add_argument("--window", type=int, default=1, help="early_stop: undecided steps sampled at once")
+    mc.add_argument("--extraction", choices=EXTRACTION_POLICIES, default=None,
+                    help="how a rollout's final answer is read: strict (boxed / 'the answer is'), flexible (also "
+                         "unboxed numbers), choice (a letter), auto (flexible when the gold is a number); default: "
+                         "each solution's meta 'extraction', else the default of its 'benchmark' or 'source' "
+                         "(synthetic: strict; unknown: auto)")
     mc.set_defaults(func=_run_mc)
 
     judge = sub.add_parser("judge", help="LLM-as-a-judge first-error indices")
@@ -174,9 +180,14 @@ def _print(summary: dict) -> int:
 # --------------------------------------------------------------------------- commands
 def _run_mc(args) -> int:
     from prmlib.annotate.jobs import run_mc_job
+    from prmlib.annotate.mc import solution_extraction
     from prmlib.generation import build_generator
 
     solutions = _solutions(args)
+    if args.extraction:
+        for sol in solutions:  # stored with each record (meta) and used by the grader
+            sol.meta["extraction"] = args.extraction
+    policies = sorted({solution_extraction(sol) for sol in solutions})
     cfg = generator_config(args)
     generator = build_generator(cfg)
     try:
@@ -188,6 +199,7 @@ def _run_mc(args) -> int:
         )
     finally:
         generator.close()
+    summary["extraction"] = policies[0] if len(policies) == 1 else policies
     return _print(summary)
 
 

@@ -4,7 +4,7 @@ Hugging Face Hub. Malformed rows raise a :class:`DataError` naming file, row and
 ``on_error="skip"`` are skipped and counted in a :class:`LoadReport`.
 """
 
-from prmlib.data.benchmarks import ALL_BENCHMARKS, BON_BENCHMARKS, load_bon_benchmark
+from prmlib.data.benchmarks import ALL_BENCHMARKS, BON_BENCHMARKS, default_extraction, load_bon_benchmark
 from prmlib.data.errors import DataError, DataUnavailableError, LoadReport
 from prmlib.data.math_shepherd import load_math_shepherd
 from prmlib.data.prm800k import load_prm800k
@@ -15,6 +15,7 @@ from prmlib.data.processbench import (
                                       PROCESSBENCH_SIZES,
                                       PROCESSBENCH_SPLITS,
                                       load_processbench,
+                                      load_processbench_golds,
 )
 from prmlib.data.sources import ENV_VAR, data_dir
 
@@ -29,6 +30,7 @@ __all__ = [
                                       "DataUnavailableError",
                                       "LoadReport",
                                       "data_dir",
+                                      "default_extraction",
                                       "load_bon_benchmark",
                                       "load_gsm8k",
                                       "load_math",
@@ -37,4 +39,5 @@ __all__ = [
                                       "load_prm800k",
                                       "load_prm800k_raw",
                                       "load_processbench",
+                                      "load_processbench_golds",
 ]

@@ -119,6 +119,7 @@ class BenchmarkSpec:
     hub_id: str | None = None
     hub_names: tuple[str | None, ...] = (None,)
     hub_split: str = "test"
+    extraction: str = "auto"
 
 
 def _spec_table() -> dict[str, BenchmarkSpec]:
@@ -126,21 +127,48 @@ def _spec_table() -> dict[str, BenchmarkSpec]:
     boxed = lambda r: boxed_gold(require_str(r, "solution"))
     gsm = lambda r: gsm8k_gold(require_str(r, "answer"))
     specs = [
-        BenchmarkSpec("gsm8k", q("gsm8k"), "question", gsm, "openai/gsm8k", ("main",)),
+        BenchmarkSpec("gsm8k", q("gsm8k"), "question", gsm, "openai/gsm8k", ("main",), extraction="flexible"),
         BenchmarkSpec("math", "math/test.jsonl", "problem", boxed, MATH_HUB_ID, MATH_HUB_CONFIGS),
         BenchmarkSpec("minerva_math", q("minerva_math"), "problem", boxed),
         BenchmarkSpec("gaokao2023en", q("gaokao2023en"), "question", _answer_field),
         BenchmarkSpec("olympiadbench", q("olympiadbench"), "question", _olympiad_gold),
         BenchmarkSpec("college_math", q("college_math"), "question", _answer_field),
-        BenchmarkSpec("mmlu_stem", q("mmlu_stem"), "question", _mmlu_gold, "TIGER-Lab/MMLU-STEM"),
+        BenchmarkSpec("mmlu_stem", q("mmlu_stem"), "question", _mmlu_gold, "TIGER-Lab/MMLU-STEM", extraction="choice"),
         BenchmarkSpec("math500", "math500/test.jsonl", "problem", _answer_field, "HuggingFaceH4/MATH-500"),
-        BenchmarkSpec("aime24", q("aime24"), "problem", _answer_field),
-        BenchmarkSpec("amc23", q("amc23"), "problem", _answer_field),
+        BenchmarkSpec("aime24", q("aime24"), "problem", _answer_field, extraction="flexible"),
+        BenchmarkSpec("amc23", q("amc23"), "problem", _answer_field, extraction="flexible"),
     ]
     return {s.name: s for s in specs}
 
 
 GOLD_RULES: dict[str, BenchmarkSpec] = _spec_table()
+
+#: Extraction policy of every named answer source beyond the Best-of-N benchmarks: the problem
+#: sources of ProcessBench's subsets (``processbench/<subset>`` or the bare subset name) and the
+#: synthetic world, whose verifier reads only boxed answers.
+OTHER_EXTRACTION: dict[str, str] = {
+    "processbench/gsm8k": "flexible", "processbench/math": "auto", "processbench/olympiadbench": "auto",
+    "processbench/omnimath": "auto", "omnimath": "auto", "omni_math": "auto", "synthetic": "strict",
+}
+
+
+def default_extraction(benchmark: str | None) -> str:
+    """The extraction policy that grades answers to ``benchmark`` (``"auto"`` for unknown names).
+
+    ``"flexible"`` for GSM8K, AIME24, AMC23 and ProcessBench's GSM8K subset (every gold is a
+    number); ``"choice"`` for MMLU STEM; ``"strict"`` for the synthetic world (``"synthetic"``);
+    ``"auto"`` (strict, or flexible when the gold is a plain number) for MATH, MATH500, Minerva
+    Math, GaoKao, OlympiadBench, College Math, Omni-MATH, the other ProcessBench subsets and any
+    name not listed.
+
+    Example:
+        >>> default_extraction("gsm8k"), default_extraction("mmlu_stem"), default_extraction("math500")
+        ('flexible', 'choice', 'auto')
+    """
+    name = str(benchmark or "").strip().lower()
+    if name in GOLD_RULES:
+        return GOLD_RULES[name].extraction
+    return OTHER_EXTRACTION.get(name, "auto")
 
 
 _LEAKED_ANSWER_RE = re.compile(r"\s*(?:answers?|final answer)\s*:\s*(?P<ans>[^\n]+?)\s*$", re.IGNORECASE)
@@ -170,7 +198,7 @@ def _benchmark_row(spec: BenchmarkSpec, row: dict[str, Any], index: int, recover
         recovered.append(index)
     else:
         gold = spec.gold(row)
-    out = {"problem": problem, "gold": gold, "benchmark": spec.name, "row": index}
+    out = {"problem": problem, "gold": gold, "benchmark": spec.name, "row": index, "extraction": spec.extraction}
     for key, value in row.items():
         if key not in out:
             out[key] = value
@@ -200,7 +228,8 @@ def load_bon_benchmark(name: str, path: str | os.PathLike | None = None, *, on_e
         report: a :class:`LoadReport` to fill.
 
     Returns:
-        Columns problem, gold, benchmark, row (index in the source), then the source's own fields.
+        Columns problem, gold, benchmark, row (index in the source), extraction (the policy that
+        reads a model's answer, :func:`default_extraction`), then the source's own fields.
         Rows whose ``answer`` is empty but whose problem text ends with ``"Answer: X"`` (GaoKao 2023 En
         rows 167 and 192) get ``gold = X`` and the problem without that tail; their indices are in
         ``report.notes["gold_from_problem_text"]``.

@@ -20,18 +20,20 @@ GSM8K_HUB_ID = "openai/gsm8k"
 def _gsm8k_row(row: dict[str, Any], index: int) -> dict[str, Any]:
     solution = require_str(row, "answer")
     return {"problem": require_str(row, "question"), "solution": solution, "gold": gsm8k_gold(solution),
-            "source": "gsm8k", "row": index}
+            "source": "gsm8k", "row": index, "extraction": "flexible"}
 
 
 def _math_row(row: dict[str, Any], index: int) -> dict[str, Any]:
     solution = require_str(row, "solution")
     return {"problem": require_str(row, "problem"), "solution": solution, "gold": boxed_gold(solution),
-            "level": str(row.get("level") or ""), "type": str(row.get("type") or ""), "source": "math", "row": index}
+            "level": str(row.get("level") or ""), "type": str(row.get("type") or ""), "source": "math", "row": index,
+            "extraction": "auto"}
 
 
 def load_gsm8k(split: str = "train", path: str | os.PathLike | None = None, *, on_error: OnError = "raise",
                report: LoadReport | None = None):
-    """GSM8K problems with gold answers (``datasets.Dataset``: problem, solution, gold, source, row).
+    """GSM8K problems with gold answers (``datasets.Dataset``: problem, solution, gold, source, row,
+    extraction = ``"flexible"``, the policy that reads a model's answer to them).
 
     Args:
         split: ``"train"`` or ``"test"``.
@@ -58,7 +60,7 @@ def load_gsm8k(split: str = "train", path: str | os.PathLike | None = None, *, o
 def load_math(split: str = "test", path: str | os.PathLike | None = None, *, on_error: OnError = "raise",
               report: LoadReport | None = None):
     """MATH problems with gold answers from the last ``\\boxed{}`` of each solution
-    (``datasets.Dataset``: problem, solution, gold, level, type, source, row)."""
+    (``datasets.Dataset``: problem, solution, gold, level, type, source, row, extraction = ``"auto"``)."""
 
     report = report if report is not None else LoadReport()
     report.dataset = f"math/{split}"
@@ -88,13 +90,14 @@ def _omni_row(row: dict[str, Any], index: int) -> dict[str, Any]:
         raise DataError("empty after removing '$'", field="answer")
     return {"problem": require_str(row, "problem"), "solution": str(row.get("solution") or ""), "gold": gold,
             "difficulty": row.get("difficulty"), "domain": list(row.get("domain") or []),
-            "source": str(row.get("source") or ""), "row": index}
+            "source": str(row.get("source") or ""), "row": index, "extraction": "auto"}
 
 
 def load_omni_math(path: str | os.PathLike | None = None, *, on_error: OnError = "raise",
                    report: LoadReport | None = None):
     """Omni-MATH, rule-gradable subset (2,821 problems; ``omni_math_rule/test.jsonl``, Hub
-    ``KbsdJames/omni-math-rule``): problem, solution, gold, difficulty, domain, source, row."""
+    ``KbsdJames/omni-math-rule``): problem, solution, gold, difficulty, domain, source, row,
+    extraction = ``"auto"``."""
     report = report if report is not None else LoadReport()
     report.dataset = "omni_math_rule"
     file = local_file("omni_math_rule/test.jsonl", path)

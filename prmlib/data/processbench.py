@@ -96,3 +96,26 @@ def load_processbench(split: str, path: str | os.PathLike | None = None, *, on_e
         "label": datasets.Value("int64"), "split": datasets.Value("string"),
     })
     return datasets.Dataset.from_list(out, features=features)
+
+
+def load_processbench_golds(split: str, path: str | os.PathLike | None = None) -> dict[str, str]:
+    """Gold answers of a ProcessBench subset's problems, ``{problem text (stripped): gold}``.
+
+    ProcessBench stores no gold answer; its problems come from GSM8K (test), MATH (test),
+    OlympiadBench and Omni-MATH, where they are looked up. Every GSM8K and MATH problem is found;
+    14 OlympiadBench and 351 Omni-MATH problems are not in the local sources (the rule-gradable
+    Omni-MATH subset lacks them), so callers must expect misses.
+
+    Args:
+        split: a ProcessBench subset.
+        path: data folder (default ``$PRMLIB_DATA_DIR``, then the Hub).
+    """
+    from prmlib.data.benchmarks import load_bon_benchmark
+    from prmlib.data.problems import load_gsm8k, load_math, load_omni_math
+
+    loaders = {"gsm8k": lambda: load_gsm8k("test", path), "math": lambda: load_math("test", path),
+               "olympiadbench": lambda: load_bon_benchmark("olympiadbench", path), "omnimath": lambda: load_omni_math(path)}
+    if split not in loaders:
+        raise ValueError(f"unknown ProcessBench split {split!r}; choose from {PROCESSBENCH_SPLITS}")
+    source = loaders[split]()
+    return {str(p).strip(): str(g) for p, g in zip(source["problem"], source["gold"])}

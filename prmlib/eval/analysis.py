@@ -10,6 +10,10 @@
   the last step, behaving like an outcome model. :func:`lowest_score_positions` measures the
   share of solutions whose minimum is at the last step (the paper's Figure 8) and the
   distribution of the minimum's relative position.
+* **Is the final-answer flag what a grader says?** :func:`answer_agreement` grades every
+  ProcessBench solution's final answer against the gold of its problem with an extraction policy
+  (by default the subset's, :func:`prmlib.data.default_extraction`) and counts how often that
+  agrees with the data's ``final_answer_correct`` flag, the flag behind the two analyses above.
 """
 
 from __future__ import annotations
@@ -137,3 +141,60 @@ def lowest_score_positions(
     n = len(pos)
     return {"n": n, "share_last": 100.0 * last / n if n else float("nan"),
             "share_first": 100.0 * first / n if n else float("nan"), "histogram": hist}
+
+
+def answer_agreement(
+    rows: Any, golds: Mapping[str, str], policy: str | None = None, grader: Any = None
+) -> dict[str, Any]:
+    """Agreement of a grader with ProcessBench's ``final_answer_correct`` flag on one subset.
+
+    Two countings are reported. ``agreement`` counts a solution whose answer cannot be extracted
+    as graded wrong, as a Best-of-N grader does; ``agreement_extracted`` leaves such solutions
+    out (it only measures the comparison of answers that were found).
+
+    Args:
+        rows: ProcessBench rows of one subset (``split``, ``problem``, ``steps``, ``id``,
+            ``final_answer_correct``).
+        golds: problem text (stripped) -> gold answer; rows whose problem is missing are counted
+            in ``no_gold`` and not graded.
+        policy: extraction policy; default the subset's (``default_extraction("processbench/<split>")``).
+        grader: a :class:`prmlib.grading.Grader` to reuse (its cache); default a new one.
+
+    Returns:
+        dict with ``policy``, ``rows``, ``no_gold``, ``graded`` (rows with a gold), ``no_answer``,
+        ``agree``, ``agreement``, ``extracted``, ``agree_extracted``, ``agreement_extracted``, and
+        ``disagreements``: one dict per disagreeing row (``id``, ``gold``, ``answer``, ``flag``,
+        ``graded``).
+    """
+    from prmlib.data.benchmarks import default_extraction
+    from prmlib.grading import Grader
+
+    rows = as_rows(rows)
+    grader = grader if grader is not None else Grader()
+    split = str(rows[0].get("split", "")) if rows else ""
+    policy = policy or default_extraction(f"processbench/{split}")
+    out: dict[str, Any] = {"policy": policy, "rows": len(rows), "no_gold": 0, "graded": 0, "no_answer": 0, "agree": 0,
+                           "extracted": 0, "agree_extracted": 0}
+    disagreements = []
+    for r in rows:
+        gold = golds.get(str(r["problem"]).strip())
+        if gold is None:
+            out["no_gold"] += 1
+            continue
+        out["graded"] += 1
+        answer = grader.extract("\n\n".join(r["steps"]), gold, policy)
+        ok = grader.check(answer, gold, policy)
+        flag = bool(r["final_answer_correct"])
+        if answer is None:
+            out["no_answer"] += 1
+        else:
+            out["extracted"] += 1
+            out["agree_extracted"] += ok == flag
+        if ok == flag:
+            out["agree"] += 1
+        else:
+            disagreements.append({"id": str(r["id"]), "gold": gold, "answer": answer, "flag": flag, "graded": ok})
+    out["agreement"] = out["agree"] / out["graded"] if out["graded"] else float("nan")
+    out["agreement_extracted"] = out["agree_extracted"] / out["extracted"] if out["extracted"] else float("nan")
+    out["disagreements"] = disagreements
+    return out

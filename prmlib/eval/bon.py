@@ -12,6 +12,12 @@ scores or one outcome score each). Reported, per benchmark and as the plain mean
   ``mean`` (or is the given outcome score, ``outcome``);
 * ``weighted maj@N (agg)``: the answer whose candidates' solution scores sum highest.
 
+Final answers are read with each benchmark's extraction policy
+(:func:`prmlib.data.default_extraction`: flexible for GSM8K, a letter for MMLU STEM, strict or
+flexible by gold for the MATH-style sets; a problem's ``extraction`` field or the ``extraction``
+argument of :func:`grade_problems` overrides it), and graded by one cached
+:class:`prmlib.grading.Grader`.
+
 Tie-breaking (deterministic): rm@N picks the lowest candidate index among equal scores; maj@N
 and weighted maj@N pick, among tied answers, the one that appears first (lowest candidate index),
 and grade that candidate. Candidates with no extractable answer never vote (if none has one,
@@ -31,6 +37,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
+
+from prmlib.grading import EXTRACTION_POLICIES, Grader
 
 AGGREGATIONS: tuple[str, ...] = ("product", "min", "last", "mean")
 #: display names of the Best-of-N benchmarks (column names of the paper's Table 6)
@@ -69,6 +77,8 @@ class BoNProblem:
         scores: optional, per candidate one outcome score.
         answers / keys / correct: filled by :func:`grade_problems` (extracted answer, its
             voting key, and whether it equals the gold answer); may be given directly.
+        extraction: the extraction policy that reads the answers (default: the benchmark's,
+            :func:`prmlib.data.default_extraction`); set by :func:`grade_problems`.
     """
 
     problem: str
@@ -80,6 +90,7 @@ class BoNProblem:
     answers: list[str | None] | None = None
     keys: list[str | None] | None = None
     correct: list[bool] | None = None
+    extraction: str | None = None
 
     def __post_init__(self) -> None:
         n = len(self.responses)
@@ -104,42 +115,54 @@ class BoNProblem:
         return np.array([aggregate_step_scores(s, agg) for s in self.step_scores])
 
 
-class GradeCache:
-    """Correctness of an extracted answer against a gold answer, computed once per pair."""
+class GradeCache(Grader):
+    """:class:`prmlib.grading.Grader` under its earlier name, taking the comparison first:
+    ``GradeCache(fn)`` is ``Grader(equivalent=fn)`` (``fn(answer, gold) -> bool``)."""
 
-    def __init__(self, grader: Callable[[str, str], bool] | None = None) -> None:
-        if grader is None:
-            from prmlib.grading import is_equivalent
-
-            grader = is_equivalent
-        self.grader = grader
-        self.table: dict[tuple[str, str], bool] = {}
-        self.calls = 0
-
-    def __call__(self, answer: str | None, gold: str) -> bool:
-        if answer is None:
-            return False
-        key = (answer, str(gold))
-        if key not in self.table:
-            self.calls += 1
-            self.table[key] = bool(self.grader(answer, str(gold)))
-        return self.table[key]
+    def __init__(self, grader: Callable[[str, str], bool] | None = None, policy: str = "strict",
+                 timeout: float = 5.0) -> None:
+        super().__init__(policy, timeout, equivalent=grader)
 
 
-def grade_problems(problems: Sequence[BoNProblem], cache: GradeCache | None = None, progress: bool = True) -> GradeCache:
-    """Fill ``answers``, ``keys`` and ``correct`` of every problem (those already set are kept)."""
-    from prmlib.grading import NO_ANSWER_KEY, answer_key, extract_answer
+def grade_problems(problems: Sequence[BoNProblem], cache: Grader | None = None, progress: bool = True,
+                   extraction: str | None = None) -> Grader:
+    """Fill ``answers``, ``keys``, ``correct`` and ``extraction`` of every problem (those already set
+    are kept).
 
-    cache = cache or GradeCache()
+    Args:
+        problems: the problems.
+        cache: the :class:`~prmlib.grading.Grader` whose cache to use and fill (default: a new one).
+        progress: tqdm bar.
+        extraction: extraction policy for every problem; default each problem's own
+            ``extraction``, else its benchmark's (:func:`prmlib.data.default_extraction`).
+
+    Returns:
+        The grader (``calls``: comparisons computed; ``cache``: every verdict).
+    """
+    from prmlib.data.benchmarks import default_extraction
+    from prmlib.grading import NO_ANSWER_KEY, answer_key
+
+    cache = cache if cache is not None else Grader()
     for p in tqdm(problems, desc="grading", disable=not progress):
+        p.extraction = extraction or p.extraction or default_extraction(p.benchmark)
         if p.answers is None:
-            p.answers = [extract_answer(r) for r in p.responses]
+            p.answers = [cache.extract(r, p.gold, p.extraction) for r in p.responses]
         if p.keys is None:
             keys = [None if a is None else answer_key(a) for a in p.answers]
             p.keys = [None if k == NO_ANSWER_KEY else k for k in keys]
         if p.correct is None:
-            p.correct = [cache(a, p.gold) for a in p.answers]
+            p.correct = [cache.check(a, p.gold, p.extraction) for a in p.answers]
     return cache
+
+
+def extraction_by_benchmark(problems: Sequence[BoNProblem]) -> dict[str, str]:
+    """The extraction policy of each benchmark, as stated in outputs (policies joined by ``+`` when
+    one benchmark's problems were read with several)."""
+    seen: dict[str, list[str]] = {}
+    for p in problems:
+        if p.extraction is not None and p.extraction not in seen.setdefault(p.benchmark, []):
+            seen[p.benchmark].append(p.extraction)
+    return {b: "+".join(v) for b, v in seen.items() if v}
 
 
 def vote_codes(keys: Sequence[str | None]) -> np.ndarray:
@@ -318,7 +341,7 @@ def accuracy_vs_n(
 
 def problems_from_records(records: Iterable[dict[str, Any]], source: str = "input") -> list[BoNProblem]:
     """Build problems from dicts with ``problem``, ``gold``, ``responses`` and optional
-    ``benchmark``, ``step_scores``, ``scores`` (the ``prmlib eval bon`` JSONL format)."""
+    ``benchmark``, ``step_scores``, ``scores``, ``extraction`` (the ``prmlib eval bon`` JSONL format)."""
     out = []
     for line_no, rec in enumerate(records, 1):
         where = f"{source}, record {line_no}"
@@ -333,6 +356,9 @@ def problems_from_records(records: Iterable[dict[str, Any]], source: str = "inpu
         for key in ("step_scores", "scores"):
             if rec.get(key) is not None and len(rec[key]) != n:
                 raise ValueError(f"{where}: {len(rec[key])} {key} for {n} responses")
+        if rec.get("extraction") and rec["extraction"] not in EXTRACTION_POLICIES:
+            raise ValueError(f"{where}: unknown extraction {rec['extraction']!r}; choose from "
+                             f"{', '.join(EXTRACTION_POLICIES)}")
         if rec.get("step_scores") is not None:
             for j, s in enumerate(rec["step_scores"]):
                 if not isinstance(s, list) or not all(isinstance(x, (int, float)) for x in s):
@@ -340,7 +366,8 @@ def problems_from_records(records: Iterable[dict[str, Any]], source: str = "inpu
         try:
             out.append(BoNProblem(problem=str(rec["problem"]), gold=str(rec["gold"]), responses=rec["responses"],
                                   benchmark=str(rec.get("benchmark") or "default"),
-                                  step_scores=rec.get("step_scores"), scores=rec.get("scores")))
+                                  step_scores=rec.get("step_scores"), scores=rec.get("scores"),
+                                  extraction=rec.get("extraction") or None))
         except ValueError as exc:
             raise ValueError(f"{where}: {exc}") from None
     return out

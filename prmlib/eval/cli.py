@@ -5,9 +5,14 @@
   ids as in ProcessBench. Prints the Table 7 row, the extracted-subset accuracy (Table 5) and,
   last, one JSON object.
 * ``prmlib eval baselines``: the trivial predictors on the real ProcessBench.
+* ``prmlib eval answers [--extraction POLICY]``: how often grading each ProcessBench solution's
+  final answer against its problem's gold agrees with the data's ``final_answer_correct`` flag
+  (the flag behind the right-answer-wrong-process analysis), with each subset's extraction policy.
 * ``prmlib eval bon --candidates FILE.jsonl [--agg product|min|last|mean]``: each line
   ``{"problem", "gold", "benchmark"?, "responses": [N texts], "step_scores"?: [N lists],
-  "scores"?: [N floats]}``. Prints pass@N, maj@N and rm@N per benchmark and on average.
+  "scores"?: [N floats], "extraction"?}``. Prints pass@N, maj@N and rm@N per benchmark and on
+  average. Answers are read with each benchmark's extraction policy (``--extraction`` overrides
+  it; the policies used are printed and listed in the JSON under ``extraction``).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import pandas as pd
 
 from prmlib.eval import analysis, bon
 from prmlib.eval import processbench as pb
+from prmlib.grading import EXTRACTION_POLICIES
 
 
 class InputError(ValueError):
@@ -137,6 +143,28 @@ def _run_baselines(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_answers(args: argparse.Namespace) -> int:
+    from prmlib.data import load_processbench, load_processbench_golds
+    from prmlib.grading import Grader
+
+    grader = Grader()
+    out = {}
+    for s in _subsets(args.subsets):
+        res = analysis.answer_agreement(load_processbench(s, args.data_dir), load_processbench_golds(s, args.data_dir),
+                                        args.extraction, grader)
+        print(f"{s}: extraction {res['policy']}: {res['agree']}/{res['graded']} agree "
+              f"({100 * res['agreement']:.1f}%, no answer counted wrong; {res['no_answer']} without an answer, "
+              f"{res['no_gold']} without a gold); among extracted {res['agree_extracted']}/{res['extracted']}")
+        for d in res["disagreements"]:
+            print(f"  {d['id']}: gold={d['gold']!r} answer={d['answer']!r} flag={d['flag']} graded={d['graded']}")
+        res["disagreements"] = [d["id"] for d in res["disagreements"]]
+        out[s] = res
+    from prmlib.cli import print_json
+
+    print_json(out)
+    return 0
+
+
 def _run_bon(args: argparse.Namespace) -> int:
     try:
         problems = bon.problems_from_records((obj for _, obj in _read_jsonl(args.candidates)), source=args.candidates)
@@ -149,12 +177,15 @@ def _run_bon(args: argparse.Namespace) -> int:
         if not all(p.step_scores is not None for p in problems):
             raise InputError(f"{args.candidates}: --agg {args.agg} needs 'step_scores' on every line")
         aggs = [args.agg] + (["outcome"] if all(p.scores is not None for p in problems) else [])
-    cache = bon.grade_problems(problems, progress=not args.quiet)
+    cache = bon.grade_problems(problems, progress=not args.quiet, extraction=args.extraction)
     result = bon.best_of_n(problems, aggs=aggs)
     _show(f"Best-of-{result.n} accuracy (%)", result.table)
+    policies = bon.extraction_by_benchmark(problems)
+    print("answer extraction: " + ", ".join(f"{b} {p}" for b, p in policies.items()))
     out = result.to_json()
     out["problems"] = len(problems)
     out["answers_graded"] = cache.calls
+    out["extraction"] = policies
     if args.curve:
         curve = bon.accuracy_vs_n(problems, aggs=aggs, num_subsets=args.num_subsets, seed=args.seed)
         avg = curve[curve["benchmark"] == "Avg."]
@@ -206,10 +237,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--data-dir", default=None, help="local data folder (default $PRMLIB_DATA_DIR, then the Hub)")
     p.set_defaults(func=_guard(_run_baselines))
 
+    p = sub.add_parser("answers", help="grade ProcessBench's final answers against the gold: agreement with its flag")
+    p.add_argument("--extraction", choices=EXTRACTION_POLICIES, default=None,
+                   help="answer extraction policy (default: each subset's, prmlib.data.default_extraction)")
+    p.add_argument("--subsets", default=all_subsets, help=f"comma-separated subsets (default {all_subsets})")
+    p.add_argument("--data-dir", default=None, help="local data folder (default $PRMLIB_DATA_DIR, then the Hub)")
+    p.set_defaults(func=_guard(_run_answers))
+
     p = sub.add_parser("bon", help="Best-of-N: pass@N, maj@N, rm@N from scored candidates")
     p.add_argument("--candidates", required=True, help="JSONL: problem, gold, responses, step_scores?, scores?")
     p.add_argument("--agg", choices=bon.AGGREGATIONS, default=None,
                    help="aggregation of step scores for rm@N (default: all four)")
+    p.add_argument("--extraction", choices=EXTRACTION_POLICIES, default=None,
+                   help="how final answers are read: strict (boxed / 'the answer is'), flexible (also unboxed "
+                        "numbers), choice (a letter), auto (flexible when the gold is a number); default: each "
+                        "benchmark's own (prmlib.data.default_extraction)")
     p.add_argument("--curve", action="store_true", help="also report the average accuracy for n = 1..N")
     p.add_argument("--num-subsets", type=int, default=32, help="random subsets per n for --curve")
     p.add_argument("--seed", type=int, default=0, help="seed of the subsets for --curve")

@@ -21,8 +21,10 @@ Per difficulty, from solutions sampled by the policy:
   training data anyway.
 
 MC labels come from :func:`prmlib.annotate.mc.mc_estimate` (exhaustive, ``k`` completions per
-step, the last step labelled by grading the solution itself), graded by exact integer comparison
-of the boxed answer (the answers are integers; :mod:`prmlib.grading` would agree, far slower).
+step, the last step labelled by grading the solution itself), graded by the library's one cached
+:class:`prmlib.grading.Grader` with the synthetic world's extraction policy (``"strict"``: the world
+boxes every answer, and its verifier reads only boxes). The answers are integers, so every
+comparison takes the grader's integer fast path.
 """
 
 from __future__ import annotations
@@ -58,15 +60,20 @@ def sample_solutions(problems: Sequence[SynthProblem], policy: SyntheticPolicy |
     return out
 
 
-def _grade(text: str, gold: str) -> bool:
-    return is_correct_answer(text, gold)
+def synthetic_grader():
+    """The grader of the synthetic world: a cached :class:`prmlib.grading.Grader` with its
+    extraction policy (:func:`prmlib.data.default_extraction` of ``"synthetic"``)."""
+    from prmlib.data.benchmarks import default_extraction
+    from prmlib.grading import Grader
+
+    return Grader(policy=default_extraction("synthetic"))
 
 
 def mc_success_counts(policy: SyntheticPolicy, solutions: Sequence[Solution], k: int = 8, seed: int = 0,
                       upto_first_error: bool = True, show_progress: bool = False) -> list[list[int]]:
     """Per solution, per step: how many of ``k`` continuations of the prefix up to and including that
     step reach the gold answer, by :func:`prmlib.annotate.mc.mc_estimate` (exhaustive strategy,
-    the paper's procedure; answers graded by exact integer comparison of the boxed answer).
+    the paper's procedure; answers graded by :func:`synthetic_grader`).
 
     With ``upto_first_error`` only the counts of steps up to and including the exact first error
     (``meta["first_error"]``) are returned.
@@ -74,7 +81,7 @@ def mc_success_counts(policy: SyntheticPolicy, solutions: Sequence[Solution], k:
     from prmlib.annotate.mc import mc_estimate
 
     results = mc_estimate(list(solutions), policy, k=k, strategy="exhaustive", seed=seed,
-                          grade_fn=_grade, show_progress=show_progress)
+                          grade_fn=synthetic_grader(), show_progress=show_progress)
     counts = []
     for sol, res in zip(solutions, results):
         row = [int(c) for c in res.counts]
