@@ -147,15 +147,61 @@ def _vocab(tokenizer) -> int:
     return len(tokenizer)
 
 
-def build_tiny_prm(tokenizer, seed: int = 0, number_sense: bool = False, **config_kwargs):
+LAYER_TYPE_NAMES = {"sliding": "sliding_attention", "full": "full_attention",
+                    "sliding_attention": "sliding_attention", "full_attention": "full_attention"}
+
+
+def layer_types_list(layer_types: str | Sequence[str]) -> list[str]:
+    """Qwen2 ``layer_types`` from a list or a comma-separated string; ``"sliding"`` and ``"full"``
+    are short for ``"sliding_attention"`` and ``"full_attention"``.
+
+    >>> layer_types_list("sliding,sliding,full")
+    ['sliding_attention', 'sliding_attention', 'full_attention']
+    """
+    items = layer_types.split(",") if isinstance(layer_types, str) else list(layer_types)
+    out = []
+    for item in items:
+        name = str(item).strip()
+        if name not in LAYER_TYPE_NAMES:
+            raise ValueError(f"unknown layer type {name!r}; use one of {sorted(LAYER_TYPE_NAMES)}")
+        out.append(LAYER_TYPE_NAMES[name])
+    if not out:
+        raise ValueError("layer_types is empty")
+    return out
+
+
+def build_tiny_prm(tokenizer, seed: int = 0, number_sense: bool = False,
+                   full_attention_out_scale: float | None = None, **config_kwargs):
     """A randomly initialised ``Qwen2ForTokenClassification`` with 2 labels (1 = correct step).
 
     ``number_sense=True`` initialises the embeddings of whole-number tokens with
     :func:`number_sense_init` (the tokenizer must be built with ``whole_numbers``).
+
+    Mixed attention: ``layer_types`` (a list, or a comma-separated string, short names ``sliding``
+    / ``full`` accepted, see :func:`layer_types_list`) with ``sliding_window=W`` gives e.g. two
+    windowed layers and one that reads the whole sequence; ``num_hidden_layers`` defaults to its
+    length. ``use_sliding_window`` is switched on when a layer is windowed.
+
+    ``full_attention_out_scale``: multiply the output projection (``o_proj``) of every
+    full-attention layer by this factor at initialisation (``0.0``: zero, as in ReZero). With 0
+    the untrained model computes exactly what the same model without those layers' attention
+    would: training starts from the windowed model's behaviour and the global view only adds what
+    the gradient finds useful (the projection still receives gradient, since the attention output
+    it multiplies is not zero). Needs at least one windowed layer.
     """
     import torch
     from transformers import Qwen2ForTokenClassification
 
+    if config_kwargs.get("layer_types") is not None:
+        types = layer_types_list(config_kwargs["layer_types"])
+        config_kwargs["layer_types"] = types
+        n = config_kwargs.setdefault("num_hidden_layers", len(types))
+        if n != len(types):
+            raise ValueError(f"layer_types has {len(types)} entries but num_hidden_layers is {n}")
+        if "sliding_attention" in types:
+            if not config_kwargs.get("sliding_window"):
+                raise ValueError("windowed layers in layer_types need sliding_window=W")
+            config_kwargs["use_sliding_window"] = True
     config = tiny_qwen2_config(_vocab(tokenizer), pad_token_id=tokenizer.pad_token_id, **config_kwargs)
     config.num_labels = 2
     config.id2label = {0: "wrong", 1: "correct"}
@@ -164,6 +210,15 @@ def build_tiny_prm(tokenizer, seed: int = 0, number_sense: bool = False, **confi
     model = Qwen2ForTokenClassification(config)
     if number_sense:
         number_sense_init(model, tokenizer, seed=seed)
+    if full_attention_out_scale is not None:
+        types = list(config.layer_types)
+        if "sliding_attention" not in types:
+            raise ValueError("full_attention_out_scale needs at least one windowed layer "
+                             "(layer_types with 'sliding_attention' and a sliding_window)")
+        with torch.no_grad():
+            for layer, kind in zip(model.model.layers, types):
+                if kind == "full_attention":
+                    layer.self_attn.o_proj.weight.mul_(float(full_attention_out_scale))
     return model
 
 

@@ -81,3 +81,48 @@ def test_whole_number_tokens_and_number_sense(tmp_path):
 
     with pytest.raises(ValueError, match="whole-number tokens"):
         number_sense_init(build_tiny_prm(build_tokenizer(texts)), build_tokenizer(texts))
+
+
+def test_mixed_layer_types_and_a_zero_initialised_global_layer():
+    """``layer_types`` mixes windowed and full-attention layers; ``full_attention_out_scale=0``
+    zeroes the full layers' o_proj, so the untrained model ignores tokens outside the window."""
+    import pytest
+
+    from prmlib.tiny import layer_types_list
+
+    assert layer_types_list("sliding, sliding,full") == ["sliding_attention", "sliding_attention", "full_attention"]
+    assert layer_types_list(["full_attention"]) == ["full_attention"]
+    with pytest.raises(ValueError, match="unknown layer type"):
+        layer_types_list("sliding,global")
+    tok = build_tokenizer(["Bob has 12 apples. Ann has 5 more apples than Bob."])
+    model = build_tiny_prm(tok, layer_types="sliding,sliding,full", sliding_window=4,
+                           full_attention_out_scale=0.0, hidden_size=64, num_attention_heads=2)
+    cfg = model.config
+    assert cfg.num_hidden_layers == 3 and cfg.sliding_window == 4
+    assert cfg.layer_types == ["sliding_attention", "sliding_attention", "full_attention"]
+    layers = model.model.layers
+    assert torch.count_nonzero(layers[2].self_attn.o_proj.weight) == 0
+    assert torch.count_nonzero(layers[0].self_attn.o_proj.weight) > 0
+    # the same weights without the zeroing differ only in that projection
+    plain = build_tiny_prm(tok, layer_types="sliding,sliding,full", sliding_window=4,
+                           hidden_size=64, num_attention_heads=2)
+    assert torch.count_nonzero(plain.model.layers[2].self_attn.o_proj.weight) > 0
+    # zero-initialised: the first tokens (outside every window of the last position) do not matter
+    ids = torch.randint(10, len(tok) - 1, (1, 20))
+    other = ids.clone()
+    other[0, :5] = 5
+    model.eval()
+    plain.eval()  # no dropout
+    with torch.no_grad():
+        a, b = model(ids).logits[0, -1], model(other).logits[0, -1]
+        assert torch.allclose(a, b, atol=1e-6)
+        # the global layer does see them once its projection is not zero
+        assert not torch.allclose(plain(ids).logits[0, -1], plain(other).logits[0, -1], atol=1e-6)
+    # the projection still learns (its input, the attention output, is not zero)
+    model.train()
+    model(ids, labels=torch.ones_like(ids)).loss.backward()
+    assert layers[2].self_attn.o_proj.weight.grad.abs().sum() > 0
+    with pytest.raises(ValueError, match="windowed"):
+        build_tiny_prm(tok, full_attention_out_scale=0.0)
+    with pytest.raises(ValueError, match="num_hidden_layers"):
+        build_tiny_prm(tok, layer_types="sliding,full", num_hidden_layers=3, sliding_window=4)

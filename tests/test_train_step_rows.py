@@ -72,3 +72,60 @@ def test_train_prm_with_step_rows_and_a_windowed_number_sense_model(tmp_path):
     assert m["num_train_labels"] < labelled + wrong
     assert m["num_train_labels"] >= (labelled + wrong) * 0.6
     assert m["eval_num_step_labels"] > held  # eval rows keep all their steps
+
+
+def test_prefix_rows_keep_the_problem_and_every_earlier_step():
+    from prmlib.prm.step_rows import prefix_rows
+
+    out = prefix_rows(ROWS, negative_repeats=2, seed=0)
+    assert len(out) == 4 + 2  # four right steps, the wrong one twice
+    assert {r["prompt"] for r in out} == {"P1", "P2"}  # never a row without the problem
+    by_last = {}
+    for r in out:
+        by_last.setdefault(r["completions"][-1], []).append(r)
+    assert by_last["c"][0] == {"prompt": "P1", "completions": ["a", "b", "c"], "labels": [True, True, False]}
+    assert len(by_last["c"]) == 2
+    assert by_last["e"] == [{"prompt": "P2", "completions": ["d", "e"], "labels": [True, True]}]
+    assert by_last["a"][0]["completions"] == ["a"]
+    sub = prefix_rows(ROWS, positives_per_negative=1, seed=3)
+    assert sum(r["labels"][-1] for r in sub) == 1 and sum(not r["labels"][-1] for r in sub) == 1
+    assert prefix_rows(ROWS, seed=5) == prefix_rows(ROWS, seed=5)  # deterministic
+    with pytest.raises(ValueError, match="labels"):
+        prefix_rows([{"prompt": "P", "completions": ["x"], "labels": [True, False]}])
+    with pytest.raises(ValueError):
+        prefix_rows(ROWS, negative_repeats=0)
+
+
+def test_solution_rows_repeat_erroneous_solutions_and_subsample_correct_ones():
+    from prmlib.prm.step_rows import solution_rows
+
+    rows = ROWS + [{"prompt": f"Q{i}", "completions": ["s", "t"], "labels": [True, True]} for i in range(10)]
+    out = solution_rows(rows, error_repeats=3, seed=0)
+    assert len(out) == 3 + 11
+    assert sum(r["prompt"] == "P1" for r in out) == 3
+    assert next(r for r in out if r["prompt"] == "P1") == ROWS[0]  # unchanged, every step labelled
+    half = solution_rows(rows, error_repeats=1, correct_share=0.5, seed=1)
+    assert sum(r["prompt"] == "P1" for r in half) == 1
+    assert sum(r["prompt"] != "P1" for r in half) == round(0.5 * 11)
+    with pytest.raises(ValueError):
+        solution_rows(rows, correct_share=0.0)
+    with pytest.raises(ValueError):
+        solution_rows(rows, error_repeats=0)
+
+
+@pytest.mark.parametrize("name,types,rows_key", [
+    ("lessons_cpu.yaml", ["sliding_attention", "sliding_attention", "full_attention"], None),
+    ("lessons_windowed_cpu.yaml", ["sliding_attention", "sliding_attention"], "context_steps"),
+])
+def test_lessons_recipes_load_and_build_their_models(name, types, rows_key):
+    from pathlib import Path
+
+    from prmlib.prm.train import PRMTrainConfig, build_tiny_base
+
+    path = Path(__file__).resolve().parents[1] / "prmlib" / "configs" / name
+    cfg = PRMTrainConfig.from_yaml(path)
+    assert cfg.torch_num_threads == 1 and cfg.label_type == "hard"
+    assert (cfg.step_rows is None) == (rows_key is None)
+    model, _ = build_tiny_base(["Bob has 7 apples.", "Next, Ann has 3 more than Bob; Bob has 7; 10 = 7 + 3."],
+                                 cfg.tiny, seed=0)
+    assert model.config.layer_types == types and model.config.sliding_window == 32

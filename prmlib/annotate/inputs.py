@@ -73,32 +73,21 @@ def synthetic_solutions(
     per_problem: int = 1,
     policy=None,
 ) -> list[Solution]:
-    """Solutions sampled by the synthetic policy on ``n`` synthetic problems.
+    """Solutions sampled by the synthetic policy on ``n`` synthetic problems, to be annotated.
 
     Problems are spread evenly over ``difficulties`` (the first levels get one more when ``n`` does
-    not divide); each gets ``per_problem`` sampled solutions. ``meta`` holds ``source="synthetic"``,
-    ``difficulty`` and ``problem_id``.
+    not divide); each gets ``per_problem`` sampled solutions, drawn by the library's one sampler
+    (:func:`prmlib.synth.sampling.sample_labelled`). The exact labels are removed (annotation
+    makes its own); ``meta`` keeps ``source="synthetic"``, ``difficulty``, ``problem_id`` and the
+    verifier's ``first_error`` for later comparison.
     """
-    from prmlib.synth import SyntheticPolicy, make_problems
+    from prmlib.synth.sampling import sample_labelled, spread
 
     if n < 1:
         raise ValueError(f"need at least one synthetic problem, got {n}")
     if per_problem < 1:
         raise ValueError(f"per_problem must be >= 1, got {per_problem}")
-    policy = policy or SyntheticPolicy()
-    levels = list(difficulties)
-    out: list[Solution] = []
-    for j, d in enumerate(levels):
-        count = n // len(levels) + (1 if j < n % len(levels) else 0)
-        if count == 0:
-            continue
-        problems = make_problems(count, difficulty=d, seed=seed)
-        samples = policy.sample([p.text for p in problems], n=per_problem, seed=seed)
-        for p, comps in zip(problems, samples):
-            for c in comps:
-                steps = split_steps(c.text)
-                if not steps:
-                    continue
-                out.append(Solution(problem=p.text, steps=steps, gold=p.gold,
-                                    meta={"source": "synthetic", "difficulty": d, "problem_id": p.id}))
-    return out
+    sols = sample_labelled(spread(n, difficulties), list(difficulties), per_problem=per_problem, seed=seed,
+                           split="annotate", policy=policy)
+    return [Solution(problem=s.problem, steps=s.steps, gold=s.gold, meta={**s.meta, "source": "synthetic"})
+            for s in sols]

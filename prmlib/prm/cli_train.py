@@ -51,29 +51,16 @@ def parse_synthetic_spec(spec: str) -> dict[str, Any]:
 
 
 def synthetic_solutions(n: int, difficulties, samples: int = 1, seed: int = 0, policy=None):
-    """Sample synthetic solutions and label every step with the exact verifier.
+    """``n`` synthetic problems per difficulty, ``samples`` solutions each, every step labelled by the
+    exact verifier (:func:`prmlib.synth.sampling.sample_labelled`, the library's one sampler).
 
     Returns:
         A list of :class:`prmlib.solution.Solution` with hard labels (steps after the first error
-        labelled wrong) and ``meta`` holding ``difficulty``, ``first_error`` and ``gold``.
+        labelled wrong) and ``meta`` holding ``difficulty``, ``first_error``, ``id`` ...
     """
-    from prmlib.solution import Solution, labels_from_first_error, split_steps
-    from prmlib.synth import SyntheticPolicy, first_error, make_problems
+    from prmlib.synth.sampling import sample_labelled
 
-    policy = policy or SyntheticPolicy()
-    out = []
-    for d in difficulties:
-        problems = make_problems(n, d, seed=seed + 1000 * d)
-        completions = policy.sample([p.text for p in problems], samples, seed=seed + 1000 * d)
-        for p, group in zip(problems, completions):
-            for c in group:
-                steps = split_steps(c.text)
-                if not steps:
-                    continue
-                fe = first_error(p.text, steps)
-                out.append(Solution(problem=p.text, steps=steps, labels=labels_from_first_error(len(steps), fe),
-                                    gold=str(p.gold), meta={"difficulty": d, "first_error": fe, "id": p.id}))
-    return out
+    return sample_labelled(n, list(difficulties), per_problem=samples, seed=seed, split="train", policy=policy)
 
 
 def load_stepwise_source(source: str):

@@ -13,6 +13,11 @@ be subsampled, so that the rare wrong steps weigh more.
 Evaluation and scoring still read whole solutions: with the window the score of each step is the
 same function of the text before it, wherever the row starts, as long as the row keeps at least
 the tokens the window reaches (``context_steps`` whole steps is a close, cheap approximation).
+
+For PRMs with a global view (a full-attention layer), whose rows must keep the problem:
+:func:`prefix_rows` (one row per step: problem + every step up to it, only it supervised) and
+:func:`solution_rows` (whole solutions, erroneous ones repeated, correct ones optionally
+subsampled). docs/synthetic_surface.md, "The lessons' PRM recipe", measures them.
 """
 
 from __future__ import annotations
@@ -53,5 +58,83 @@ def step_rows(rows: Iterable[Mapping[str, Any]], context_steps: int = 1, negativ
     if positives_per_negative is not None and len(pos) > positives_per_negative * len(neg):
         pos = rng.sample(pos, int(positives_per_negative * len(neg)))
     out = neg * negative_repeats + pos
+    rng.shuffle(out)
+    return out
+
+
+def prefix_rows(rows: Iterable[Mapping[str, Any]], negative_repeats: int = 1,
+                positives_per_negative: float | None = None, seed: int = 0) -> list[dict[str, Any]]:
+    """One TRL stepwise row per labelled step, WITH the problem and every earlier step.
+
+    For PRMs with a global view (at least one full-attention layer), which should read the whole
+    problem and solution so far: the row for step ``i`` is ``prompt`` + steps ``0..i``, exactly the
+    text in front of step ``i``'s separator when a whole solution is scored, and only step ``i`` is
+    to be supervised (train with ``train_on_last_step_only=True``). Unlike :func:`step_rows`
+    nothing is cut off, so a row costs more tokens; in exchange the wrong steps can be weighted
+    (``negative_repeats``) and the right ones subsampled (``positives_per_negative``) per step, which
+    whole-solution rows cannot do.
+
+    Args:
+        rows: ``{"prompt", "completions", "labels"}`` rows (labels bool, 0/1 or floats).
+        negative_repeats: copies of every row whose step is labelled wrong (label < 0.5).
+        positives_per_negative: keep at most this many right-step rows per wrong-step row
+            (before repeats), chosen at random; ``None`` keeps them all.
+        seed: for the subsampling and the final shuffle.
+
+    Returns:
+        Shuffled rows ``{"prompt": <the problem>, "completions": [...], "labels": [...]}`` whose last
+        step is the one to supervise.
+    """
+    if negative_repeats < 1:
+        raise ValueError("negative_repeats must be >= 1")
+    pos, neg = [], []
+    for r in rows:
+        steps, labels = list(r["completions"]), list(r["labels"])
+        if len(steps) != len(labels):
+            raise ValueError(f"a row has {len(steps)} steps but {len(labels)} labels")
+        for i, lab in enumerate(labels):
+            row = {"prompt": r["prompt"], "completions": steps[:i + 1], "labels": labels[:i + 1]}
+            (pos if float(lab) >= 0.5 else neg).append(row)
+    rng = random.Random(seed)
+    if positives_per_negative is not None and len(pos) > positives_per_negative * len(neg):
+        pos = rng.sample(pos, int(positives_per_negative * len(neg)))
+    out = neg * negative_repeats + pos
+    rng.shuffle(out)
+    return out
+
+
+def solution_rows(rows: Iterable[Mapping[str, Any]], error_repeats: int = 1, correct_share: float = 1.0,
+                  seed: int = 0) -> list[dict[str, Any]]:
+    """Whole-solution rows (problem + every step, all labelled), reweighted towards erroneous ones.
+
+    For PRMs with a global view: each row is the full training text, so every step's label costs
+    one pass over the solution (the cheapest way to train on rows that keep the problem). Rows
+    with a wrong step (any label < 0.5) are repeated ``error_repeats`` times, and only a random
+    ``correct_share`` of the rows without one is kept: a wrong step is about one label in seven in
+    the synthetic world's data, and the right steps of erroneous rows (before their first error)
+    still teach what a right step looks like. Rows are returned unchanged otherwise (train with
+    every step supervised, not ``train_on_last_step_only``).
+
+    Args:
+        rows: ``{"prompt", "completions", "labels"}`` rows (labels bool, 0/1 or floats).
+        error_repeats: copies of every row that has a wrong step.
+        correct_share: share of the rows without a wrong step to keep, in (0, 1].
+        seed: for the subsampling and the final shuffle.
+
+    Returns:
+        Shuffled rows, same fields as the input.
+    """
+    if error_repeats < 1 or not 0.0 < correct_share <= 1.0:
+        raise ValueError("error_repeats must be >= 1 and correct_share in (0, 1]")
+    wrong, right = [], []
+    for r in rows:
+        if len(r["completions"]) != len(r["labels"]):
+            raise ValueError(f"a row has {len(r['completions'])} steps but {len(r['labels'])} labels")
+        row = {"prompt": r["prompt"], "completions": list(r["completions"]), "labels": list(r["labels"])}
+        (wrong if any(float(x) < 0.5 for x in row["labels"]) else right).append(row)
+    rng = random.Random(seed)
+    if correct_share < 1.0:
+        right = rng.sample(right, round(correct_share * len(right)))
+    out = wrong * error_repeats + right
     rng.shuffle(out)
     return out
