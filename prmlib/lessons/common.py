@@ -1,0 +1,75 @@
+"""Shared pieces of the lesson modules: the paper's numbers, claim records, rounding."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from prmlib.eval.reference import reference_table
+
+
+def paper(key: str, row: str, column: str) -> float:
+    """One number of the papers' tables (``prmlib/resources/reference_tables.json``): the row whose
+    first cell is ``row``, the column ``column``."""
+    t = reference_table(key)
+    match = t[t.iloc[:, 0].astype(str) == row]
+    if match.empty:
+        raise KeyError(f"{key}: no row {row!r}")
+    return float(str(match.iloc[0][column]).replace("%", "").strip())
+
+
+@dataclass
+class Claim:
+    """One claim of the paper, measured: ``holds`` is computed from ``values`` by the lesson module."""
+
+    id: str
+    lesson: int
+    claim: str
+    paper: str
+    ours: str
+    holds: bool
+    values: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["holds"] = bool(d["holds"])
+        return d
+
+
+def r1(x: float) -> float:
+    return float(np.round(float(x), 1))
+
+
+def spearman(x, y) -> float:
+    """Spearman rank correlation (average ranks for ties); NaN when either side is constant."""
+    import pandas as pd
+
+    a, b = pd.Series(list(x)).rank(), pd.Series(list(y)).rank()
+    if a.std() == 0 or b.std() == 0:
+        return float("nan")
+    return float(np.corrcoef(a, b)[0, 1])
+
+
+def prm_table(run, names, paper_f1=None, paper_bon=None, agg: str = "product"):
+    """One row per PRM: training rows, ProcessBench-style F1 (error / correct accuracy), Best-of-N
+    with ``agg``, and the paper's numbers beside them (``paper_f1`` / ``paper_bon``: name -> value)."""
+    import pandas as pd
+
+    from prmlib.lessons.experiment import PRM_TITLES, PRMS
+
+    rows = []
+    for name in names:
+        m = run.metrics(name)
+        source, threshold, _, _ = PRMS[name]
+        rows.append({
+            "PRM": PRM_TITLES.get(name, name), "name": name,
+            "training solutions": len(run.label_rows(source, threshold)[1]),
+            "ProcessBench F1": m["processbench"]["avg_f1"],
+            "error acc.": m["processbench"]["error_acc"], "correct acc.": m["processbench"]["correct_acc"],
+            "paper F1": (paper_f1 or {}).get(name, float("nan")),
+            f"BoN@{run.profile.sizes.n} ({agg})": m["bon"][agg],
+            "paper BoN": (paper_bon or {}).get(name, float("nan")),
+        })
+    return pd.DataFrame(rows).set_index("PRM")

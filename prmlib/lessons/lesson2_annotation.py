@@ -1,0 +1,63 @@
+"""Lesson 2: annotation methods compared. With the same base model, MC-trained PRMs do as well on
+Best-of-N, but on ProcessBench the order is human > judge > MC (paper Tables 3 and 4).
+
+Rows: MC hard labels, LLM-as-a-judge, exact labels (the ideal annotator) and exact labels on another
+policy's solutions at one third of the size (PRM800K-like: the paper's human data is 264k labels of
+another model's solutions against 860k on-policy MC labels, so its Tables 3-4 mix label source with
+size and distribution; here the two "human" rows separate them).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from prmlib.lessons.common import Claim, paper, prm_table, r1
+
+NAMES = ["mc_hard", "judge", "exact", "prm800k_like"]
+_T4, _T3 = "lessons_table4_processbench_by_annotation_method", "lessons_table3_bon_by_annotation_method"
+PAPER_ROWS = {"mc_hard": "MC Estimation (our data)", "judge": "LLM-as-a-judge (our data)",
+              "exact": "Human Annotation (PRM800K)", "prm800k_like": "Human Annotation (PRM800K)"}
+
+
+def table(run) -> pd.DataFrame:
+    names = [n for n in NAMES if n in run.prm_names()]
+    return prm_table(run, names,
+                     {n: paper(_T4, PAPER_ROWS[n], "Avg. F1") for n in names},
+                     {n: paper(_T3, PAPER_ROWS[n], "Avg.") for n in names})
+
+
+def claims(run) -> list[Claim]:
+    names = {"exact": run.human, "judge": "judge", "mc_hard": "mc_hard"}  # the human row: exact, or PRM800K
+    f1 = {k: run.metrics(n)["processbench"]["avg_f1"] for k, n in names.items()}
+    bon = {k: run.metrics(n)["bon"]["product"] for k, n in names.items()}
+    f1_spread, bon_spread = max(f1.values()) - min(f1.values()), max(bon.values()) - min(bon.values())
+    p = {n: paper(_T4, PAPER_ROWS[n], "Avg. F1") for n in ("exact", "judge", "mc_hard")}
+    pb = {n: paper(_T3, PAPER_ROWS[n], "Avg.") for n in ("exact", "judge", "mc_hard")}
+    return [
+        Claim("C2_processbench_order", 2, "ProcessBench F1: exact (human) > judge > MC",
+              f"{p['exact']} > {p['judge']} > {p['mc_hard']}",
+              f"{r1(f1['exact'])} / {r1(f1['judge'])} / {r1(f1['mc_hard'])}",
+              f1["exact"] > f1["judge"] > f1["mc_hard"], f1),
+        Claim("C3_evaluations_disagree", 2,
+              "BoN spread (product) across MC / judge / exact is less than half the ProcessBench F1 spread",
+              f"{r1(max(pb.values()) - min(pb.values()))} vs {r1(max(p.values()) - min(p.values()))} points",
+              f"{r1(bon_spread)} vs {r1(f1_spread)} points", bon_spread < 0.5 * f1_spread,
+              {"bon": bon, "f1": f1, "bon_spread": bon_spread, "f1_spread": f1_spread}),
+    ]
+
+
+def figure(run, ax=None):
+    """ProcessBench F1 against BoN accuracy, one point per PRM."""
+    import matplotlib.pyplot as plt
+
+    t = table(run)
+    ax = ax or plt.subplots(figsize=(6, 4))[1]
+    bon_col = next(c for c in t.columns if c.startswith("BoN@"))
+    ax.scatter(t[bon_col], t["ProcessBench F1"])
+    for label, row in t.iterrows():
+        ax.annotate(label, (row[bon_col], row["ProcessBench F1"]), fontsize=8, xytext=(4, 4),
+                    textcoords="offset points")
+    ax.set_xlabel(f"{bon_col} accuracy (%)")
+    ax.set_ylabel("ProcessBench-style F1 (%)")
+    ax.set_title("Lesson 2: the two evaluations disagree")
+    return ax

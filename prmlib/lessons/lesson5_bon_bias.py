@@ -1,0 +1,103 @@
+"""Lesson 5: Best-of-N is a biased PRM metric. Policies reach right answers through wrong steps, more
+on harder problems (Figure 6); BoN rewards PRMs that miss those steps (Figure 7, Table 5); PRMs tuned
+for BoN drift into outcome models, whose lowest step score sits on the last step (Figure 8).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from prmlib.lessons.common import Claim, r1, spearman
+
+_FIG6 = {"GSM8K": 5.1, "MATH": 11.9, "OlympiadBench": 27.4, "Omni-MATH": 43.4}
+
+
+def wrong_process_table(run) -> pd.DataFrame:
+    """Per level, among the Best-of-N candidates with a right final answer, the share with a wrong step."""
+    if any(fe is None for rec in run.sets["bon"] for fe in rec["first_errors"]):
+        return _wrong_process_from_test(run)  # no exact labels on the candidates: use the labelled test set
+    rows = {}
+    for rec in run.sets["bon"]:
+        lv = rec["benchmark"]
+        d = rows.setdefault(lv, {"right answers": 0, "with a wrong step": 0})
+        for ok, fe in zip(rec["answer_correct"], rec["first_errors"]):
+            if ok:
+                d["right answers"] += 1
+                d["with a wrong step"] += int(fe >= 0)
+    t = pd.DataFrame(rows).T
+    t["share (%)"] = 100.0 * t["with a wrong step"] / t["right answers"].clip(lower=1)
+    t.index.name = "level"
+    return t
+
+
+def _wrong_process_from_test(run) -> pd.DataFrame:
+    """The same share on the human-labelled test set (ProcessBench: the paper's Figure 6 data)."""
+    rows = {}
+    for subset, test_rows in run.sets["test"].items():
+        right = [r for r in test_rows if r["final_answer_correct"]]
+        rows[subset] = {"right answers": len(right), "with a wrong step": sum(int(r["label"]) >= 0 for r in right)}
+    t = pd.DataFrame(rows).T
+    t["share (%)"] = 100.0 * t["with a wrong step"] / t["right answers"].clip(lower=1)
+    t.index.name = "level"
+    return t
+
+
+def bias_table(run, names=("mc_hard", "judge", "exact", "prm800k_like")) -> pd.DataFrame:
+    """Per PRM: BoN (product), accuracy on the right-answer-wrong-step test rows, lowest step on the last."""
+    from prmlib.lessons.experiment import PRM_TITLES
+
+    rows = []
+    for n in [n for n in names if n in run.prm_names()]:
+        m = run.metrics(n)
+        rows.append({"PRM": PRM_TITLES[n], f"BoN@{run.profile.sizes.n} (product)": m["bon"]["product"],
+                     "right answer, wrong step: first error found (%)": m["extracted"]["accuracy"],
+                     "rows": m["extracted"]["n"],
+                     "lowest step score on the last step (%)": m["lowest_last_share"]})
+    return pd.DataFrame(rows).set_index("PRM")
+
+
+def claims(run) -> list[Claim]:
+    w = wrong_process_table(run)["share (%)"]
+    levels = list(w.index)  # easiest first (levels in order; ProcessBench subsets in the paper's order)
+    shares = [float(w[lv]) for lv in levels]
+    rho = spearman(range(len(shares)), shares)
+    m = {"mc_hard": run.metrics("mc_hard"), "exact": run.metrics(run.human), "judge": run.metrics("judge")}
+    ext = {n: m[n]["extracted"]["accuracy"] for n in m}
+    bon = {n: m[n]["bon"]["product"] for n in m}
+    last = {n: m[n]["lowest_last_share"] for n in m}
+    return [
+        Claim("C7_wrong_process", 5,
+              "right answers through wrong steps rise with level: at most 10% at the easiest, at least 30% at the hardest",
+              "5.1% (GSM8K) -> 43.4% (Omni-MATH)",
+              ", ".join(f"{lv}: {r1(s)}%" for lv, s in zip(levels, shares)) + f" (rho {rho:.2f})",
+              rho >= 0.9 and shares[0] <= 10 and shares[-1] >= 30, {"shares": dict(zip(levels, shares)), "rho": rho}),
+        Claim("C8_bon_inflation", 5,
+              "on right-answer-wrong-step rows MC finds the first error less often than exact, while its BoN is within 2 points",
+              "MC 22.2 vs human 38.2 extracted accuracy; BoN 65.9 vs 64.9",
+              f"extracted {r1(ext['mc_hard'])} vs {r1(ext['exact'])}; BoN {r1(bon['mc_hard'])} vs {r1(bon['exact'])}",
+              ext["mc_hard"] < ext["exact"] and abs(bon["mc_hard"] - bon["exact"]) <= 2, {"extracted": ext, "bon": bon}),
+        Claim("C9_outcome_shift", 5,
+              "the MC PRM puts the lowest step score on the last step more often than the exact and judge PRMs",
+              "> 40% for MC-trained public PRMs (Figure 8)",
+              f"MC {r1(last['mc_hard'])}%, exact {r1(last['exact'])}%, judge {r1(last['judge'])}%",
+              last["mc_hard"] > last["exact"] and last["mc_hard"] > last["judge"], last),
+    ]
+
+
+def figure(run, ax=None):
+    import matplotlib.pyplot as plt
+
+    w = wrong_process_table(run)
+    ax = ax or plt.subplots(figsize=(6, 3.5))[1]
+    import numpy as np
+
+    ax.bar(range(len(w)), w["share (%)"], label="ours")
+    # the paper's four benchmarks, easiest to hardest, spread over the same width as our levels
+    xs = np.linspace(0, len(w) - 1, len(_FIG6)) if len(w) > 1 else np.zeros(len(_FIG6))
+    ax.plot(xs, list(_FIG6.values()), "ks--", label="paper Figure 6 (GSM8K, MATH, OlympiadBench, Omni-MATH)")
+    ax.set_xticks(range(len(w)), w.index)
+    ax.set_xlabel("difficulty level (paper: benchmark, easiest to hardest)")
+    ax.set_ylabel("right answers with a wrong step (%)")
+    ax.legend(fontsize=8)
+    ax.set_title("Lesson 5: right answer, wrong process")
+    return ax

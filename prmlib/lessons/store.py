@@ -1,0 +1,127 @@
+"""The run store: every stage's artifact on disk, keyed by a hash of what it was computed from.
+
+Layout: ``<root>/<stage>/<key>/`` (``root`` is ``runs/<profile>/seed-<S>``), holding
+
+* ``inputs.json``: the settings and upstream keys the artifact depends on (the key is their hash);
+* the artifact: ``data.json`` (JSON), ``dataset/`` (a ``datasets.Dataset.save_to_disk`` folder) or
+  ``model/`` (a Hugging Face model folder);
+* ``DONE``: written last. A stage folder without it is an interrupted computation and is redone.
+
+A re-run with the same settings finds every ``DONE`` folder and reuses it; changing one setting
+changes the keys of the stages that depend on it (their inputs include the upstream keys), so only
+those are recomputed. Work is written to ``<key>.tmp-<pid>`` and renamed into place, so a killed
+run never leaves a half-written artifact that looks finished.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+KINDS = ("json", "dataset", "model")
+
+
+def stable_hash(inputs: Any, length: int = 16) -> str:
+    """Hash of JSON-able inputs (dict key order does not matter)."""
+    text = json.dumps(inputs, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:length]
+
+
+class RunStore:
+    """Artifacts of one run (profile and seed) under ``root``.
+
+    Example::
+
+        store = RunStore("runs/cpu/seed-0")
+        key, data = store.json("mc", {"solutions": sol_key, "k": 8}, lambda: compute_counts())
+    """
+
+    def __init__(self, root: str | os.PathLike) -> None:
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.hits: list[str] = []
+        self.computed: list[str] = []
+
+    def key(self, stage: str, inputs: dict[str, Any]) -> str:
+        return stable_hash({"stage": stage, "inputs": inputs})
+
+    def path(self, stage: str, key: str) -> Path:
+        return self.root / stage / key
+
+    def done(self, stage: str, key: str) -> bool:
+        return (self.path(stage, key) / "DONE").exists()
+
+    def _compute(self, stage: str, inputs: dict[str, Any], write: Callable[[Path], None]) -> tuple[str, Path]:
+        key = self.key(stage, inputs)
+        final = self.path(stage, key)
+        if (final / "DONE").exists():
+            self.hits.append(f"{stage}/{key}")
+            return key, final
+        final.parent.mkdir(parents=True, exist_ok=True)
+        for stale in final.parent.glob(f"{key}.tmp-*"):  # left by a killed run
+            shutil.rmtree(stale, ignore_errors=True)
+        tmp = final.parent / f"{key}.tmp-{os.getpid()}"
+        tmp.mkdir()
+        try:
+            (tmp / "inputs.json").write_text(json.dumps(inputs, indent=1, sort_keys=True, default=str))
+            write(tmp)
+            (tmp / "DONE").write_text("")
+            if final.exists():  # an unfinished folder from an older layout
+                shutil.rmtree(final)
+            os.replace(tmp, final)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        self.computed.append(f"{stage}/{key}")
+        return key, final
+
+    def json(self, stage: str, inputs: dict[str, Any], compute: Callable[[], Any]) -> tuple[str, Any]:
+        """``(key, value)``: the cached JSON value, or ``compute()`` stored then returned."""
+        def write(tmp: Path) -> None:
+            (tmp / "data.json").write_text(json.dumps(compute(), default=_jsonable))
+
+        key, path = self._compute(stage, inputs, write)
+        return key, json.loads((path / "data.json").read_text())
+
+    def dataset(self, stage: str, inputs: dict[str, Any], compute: Callable[[], list[dict[str, Any]]]):
+        """``(key, datasets.Dataset)`` of the rows ``compute()`` returns (a ``save_to_disk`` folder)."""
+        from datasets import Dataset, load_from_disk
+
+        def write(tmp: Path) -> None:
+            rows = compute()
+            if rows:
+                Dataset.from_list(rows).save_to_disk(str(tmp / "dataset"))
+            else:  # datasets cannot reload an empty table: mark it instead
+                (tmp / "EMPTY").write_text("")
+
+        key, path = self._compute(stage, inputs, write)
+        if (path / "EMPTY").exists():
+            return key, Dataset.from_list([])
+        return key, load_from_disk(str(path / "dataset"))
+
+    def model(self, stage: str, inputs: dict[str, Any], train: Callable[[Path], None]) -> tuple[str, Path]:
+        """``(key, folder)``: a model folder written by ``train(folder)``."""
+        def write(tmp: Path) -> None:
+            (tmp / "model").mkdir()
+            train(tmp / "model")
+
+        key, path = self._compute(stage, inputs, write)
+        return key, path / "model"
+
+    def summary(self) -> dict[str, int]:
+        return {"reused": len(self.hits), "computed": len(self.computed)}
+
+
+def _jsonable(x: Any) -> Any:
+    import numpy as np
+
+    if isinstance(x, np.generic):
+        return x.item()
+    if isinstance(x, np.ndarray):
+        return x.tolist()
+    raise TypeError(f"not JSON serialisable: {type(x).__name__}")

@@ -1,0 +1,164 @@
+"""Every lesson on the ``smoke`` profile: the whole chain runs, tables have their columns, claims are
+computed from the run (not constants), the store reuses and invalidates, and the CLI reports."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pandas as pd
+import pytest
+
+from prmlib.lessons import (
+    LessonRun,
+    lesson1_value,
+    lesson2_annotation,
+    lesson3_consensus,
+    lesson4_labels,
+    lesson5_bon_bias,
+    lesson6_scoring,
+    lesson7_recipe,
+    load_profile,
+)
+from prmlib.lessons.claims import all_claims, claims_table
+
+pytestmark = pytest.mark.slow
+
+CLAIM_IDS = ["C1_value", "C2_processbench_order", "C3_evaluations_disagree", "C4_consensus", "C5_hard_vs_soft",
+             "C6_threshold", "C7_wrong_process", "C8_bon_inflation", "C9_outcome_shift", "C10_scoring",
+             "C11_recipe"]
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("lessons")
+
+
+@pytest.fixture(scope="module")
+def run(run_dir):
+    r = LessonRun("smoke", seed=0, run_dir=run_dir, progress=False)
+    r.train_all()
+    return r
+
+
+def test_every_prm_trained_and_scored(run):
+    names = run.prm_names()
+    assert {"exact", "judge", "mc_hard", "mc_soft", "consensus_hard", "consensus_soft", "prm800k_like",
+            "exact_windowed"} <= set(names)
+    for name in names:
+        m = run.metrics(name)
+        assert 0 <= m["processbench"]["avg_f1"] <= 100
+        assert set(m["bon"]) >= {"product", "min", "last", "mean", "maj", "pass"}
+        assert m["lowest_n"] > 0
+        assert (run.model_dir(name) / "config.json").exists()
+    # different label sources really give different training data
+    assert len(run.label_rows("consensus_hard")[1]) < len(run.label_rows("mc_hard")[1])
+    soft = run.label_rows("mc_soft")[1]["labels"]
+    assert any(0 < x < 1 for row in soft for x in row)
+
+
+def test_lesson_tables_have_their_columns(run):
+    t1 = lesson1_value.value_table(run)
+    assert list(t1.columns) == ["steps", "truly wrong", "MC precision (wrong)", "MC recall (wrong)",
+                                "MC score of correct steps", "MC score of wrong steps"]
+    assert list(t1.index) == run.profile.sizes.levels
+    ex = lesson1_value.example(run)
+    assert ex.empty or list(ex.columns) == ["step", "correct (exact)", "MC value c/K", "MC hard label"]
+    bon = f"BoN@{run.profile.sizes.n} (product)"
+    for table in (lesson2_annotation.table(run), lesson3_consensus.table(run), lesson4_labels.table(run),
+                  lesson7_recipe.table(run)):
+        assert {"training solutions", "ProcessBench F1", "error acc.", "correct acc.", "paper F1", bon,
+                "paper BoN"} <= set(table.columns)
+    t2 = lesson2_annotation.table(run)
+    assert t2.loc["MC hard", "paper F1"] == 40.1 and t2.loc["LLM-as-a-judge", "paper F1"] == 46.5
+    assert list(lesson4_labels.threshold_table(run).index) == [f"{t}/{run.profile.sizes.k}"
+                                                                for t in run.profile.mc["thresholds"]]
+    t5 = lesson5_bon_bias.wrong_process_table(run)
+    assert list(t5.columns) == ["right answers", "with a wrong step", "share (%)"]
+    assert {"min", "product", "last", "mean", "paper min", "paper product", "paper last"} <= set(
+        lesson6_scoring.table(run).columns)
+    assert lesson3_consensus.filter_summary(run)["solutions"].sum() == len(run.train_solutions)
+
+
+def test_claims_are_computed(run):
+    claims = all_claims(run)
+    assert [c.id for c in claims] == CLAIM_IDS
+    table = claims_table(claims)
+    assert list(table.columns) == ["lesson", "claim", "paper", "ours", "holds"]
+    assert set(table["holds"]) <= {"yes", "no"}
+    for c in claims:
+        assert c.values and c.ours and c.paper
+
+
+def test_claims_follow_the_numbers(run, monkeypatch):
+    """Flip the measured numbers and the verdicts flip with them."""
+    real = run.metrics
+
+    def fake(order):
+        def metrics(name):
+            m = json.loads(json.dumps(real(name)))
+            m["processbench"]["avg_f1"] = order.get(name, 0.0)
+            return m
+        return metrics
+
+    monkeypatch.setattr(run, "metrics", fake({"exact": 60.0, "judge": 50.0, "mc_hard": 40.0}))
+    assert lesson2_annotation.claims(run)[0].holds
+    monkeypatch.setattr(run, "metrics", fake({"exact": 40.0, "judge": 50.0, "mc_hard": 60.0}))
+    assert not lesson2_annotation.claims(run)[0].holds
+    sweep = {n: 50.0 - 5 * t for t, n in lesson4_labels.threshold_names(run)}
+    monkeypatch.setattr(run, "metrics", fake(sweep))
+    assert lesson4_labels.claims(run)[1].holds
+    monkeypatch.setattr(run, "metrics", fake({n: 50.0 + 5 * t for t, n in lesson4_labels.threshold_names(run)}))
+    assert not lesson4_labels.claims(run)[1].holds
+
+
+def test_rerun_reuses_everything(run, run_dir):
+    again = LessonRun("smoke", seed=0, run_dir=run_dir, progress=False)
+    again.train_all()
+    for name in again.prm_names():
+        assert again.metrics(name) == run.metrics(name)
+    assert again.store.summary()["computed"] == 0
+
+
+def test_changed_setting_recomputes_only_dependants(run, run_dir):
+    profile = load_profile("smoke", sizes={"k": 3})
+    changed = LessonRun(profile, seed=0, run_dir=run_dir, progress=False)
+    assert changed._train[0] == run._train[0]  # same solutions, reused
+    assert changed._mc[0] != run._mc[0]  # MC depends on K
+    assert changed.label_rows("exact")[0] == run.label_rows("exact")[0]  # exact labels do not
+    assert changed.label_rows("mc_hard")[0] != run.label_rows("mc_hard")[0]
+    computed = changed.store.computed
+    assert any(c.startswith("mc/") for c in computed) and not any(c.startswith("solutions/") for c in computed)
+
+
+def test_figures_have_labelled_axes(run):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    for mod in (lesson1_value, lesson2_annotation, lesson4_labels, lesson5_bon_bias):
+        ax = mod.figure(run)
+        assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title()
+
+
+def test_cli_prints_claims_json(run_dir, capsys):
+    from prmlib.cli import main
+
+    assert main(["lessons", "--profile", "smoke", "--seed", "0", "--run-dir", str(run_dir), "--no-progress"]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    last = json.loads(out[-1])
+    assert last["profile"] == "smoke" and last["seed"] == 0 and set(last["claims"]) == set(CLAIM_IDS)
+    assert all(isinstance(v["holds"], bool) for v in last["claims"].values())
+    assert "holds" in "\n".join(out[:-1])
+
+
+def test_cli_bad_profile(capsys):
+    from prmlib.cli import main
+
+    assert main(["lessons", "--profile", "nope"]) == 2
+    assert "shipped profiles" in capsys.readouterr().err
+
+
+def test_prm_table_values_are_finite(run):
+    t = lesson7_recipe.table(run)
+    assert isinstance(t, pd.DataFrame)
+    assert all(math.isfinite(x) for x in t["ProcessBench F1"])

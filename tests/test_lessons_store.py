@@ -1,0 +1,116 @@
+"""The run store, the profiles and the synthetic sampler behind the lessons."""
+
+from __future__ import annotations
+
+import pytest
+
+from prmlib.lessons.profiles import available_profiles, load_profile
+from prmlib.lessons.store import RunStore, stable_hash
+from prmlib.synth.sampling import bon_candidates, processbench_set, sample_labelled, split_seed
+
+
+# -- store ----------------------------------------------------------------------------------
+def test_store_reuses_and_invalidates(tmp_path):
+    store = RunStore(tmp_path)
+    calls = []
+
+    def compute(x):
+        calls.append(x)
+        return {"value": x * 2}
+
+    k1, v1 = store.json("stage", {"x": 1}, lambda: compute(1))
+    k2, v2 = store.json("stage", {"x": 1}, lambda: compute(1))
+    assert (k1, v1) == (k2, v2) == (k1, {"value": 2})
+    assert calls == [1]  # second call reused
+    k3, v3 = store.json("stage", {"x": 2}, lambda: compute(2))
+    assert k3 != k1 and v3 == {"value": 4} and calls == [1, 2]
+    assert store.summary() == {"reused": 1, "computed": 2}
+    assert (tmp_path / "stage" / k1 / "inputs.json").exists()
+
+
+def test_store_key_ignores_dict_order():
+    assert stable_hash({"a": 1, "b": [1, 2]}) == stable_hash({"b": [1, 2], "a": 1})
+    assert stable_hash({"a": 1}) != stable_hash({"a": 2})
+
+
+def test_store_interrupted_stage_is_redone(tmp_path):
+    store = RunStore(tmp_path)
+
+    def boom():
+        raise KeyboardInterrupt  # a kill in the middle of the computation
+
+    with pytest.raises(KeyboardInterrupt):
+        store.json("stage", {"x": 1}, boom)
+    key = store.key("stage", {"x": 1})
+    assert not store.done("stage", key)
+    assert not list((tmp_path / "stage").glob("*"))  # nothing half-written left behind
+    # a temporary folder left by a process that was killed hard is cleaned up and redone
+    (tmp_path / "stage" / f"{key}.tmp-999999").mkdir()
+    _, value = store.json("stage", {"x": 1}, lambda: [1, 2, 3])
+    assert value == [1, 2, 3]
+    assert not list((tmp_path / "stage").glob("*.tmp-*"))
+
+
+def test_store_datasets_and_models(tmp_path):
+    store = RunStore(tmp_path)
+    _, ds = store.dataset("rows", {"n": 2}, lambda: [{"a": 1}, {"a": 2}])
+    assert ds["a"] == [1, 2]
+    _, empty = store.dataset("rows", {"n": 0}, list)
+    assert len(empty) == 0
+    _, again = store.dataset("rows", {"n": 0}, lambda: pytest.fail("recomputed"))
+    assert len(again) == 0
+    _, folder = store.model("prm", {"m": 1}, lambda d: (d / "weights.bin").write_text("w"))
+    assert (folder / "weights.bin").read_text() == "w"
+
+
+# -- profiles -------------------------------------------------------------------------------
+def test_shipped_profiles_load():
+    names = available_profiles()
+    for name in ("smoke", "cpu", "cpu-vllm", "gpu-small", "paper"):
+        assert name in names
+        p = load_profile(name)
+        assert p.name == name
+        assert p.recipe_path().exists(), f"{name}: recipe {p.recipe_path()} missing"
+        assert 0 in p.mc["thresholds"]
+
+
+def test_profile_errors(tmp_path):
+    with pytest.raises(FileNotFoundError, match="shipped profiles"):
+        load_profile("no-such-profile")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\nprm: {recipe: lessons_cpu.yaml}\nsizez: {}\n")
+    with pytest.raises(ValueError, match="unknown profile keys"):
+        load_profile(bad)
+    with pytest.raises(ValueError, match="thresholds"):
+        load_profile("smoke", mc={"thresholds": [1, 2]})
+    with pytest.raises(ValueError, match="sizes.k"):
+        load_profile("smoke", sizes={"k": 0})
+    assert load_profile("smoke", sizes={"k": 3}).sizes.n == load_profile("smoke").sizes.n  # sizes merge
+
+
+# -- sampler --------------------------------------------------------------------------------
+def test_sampler_is_deterministic_and_labelled():
+    a = sample_labelled(5, levels=[1, 4], seed=3)
+    b = sample_labelled(5, levels=[1, 4], seed=3)
+    assert [s.text for s in a] == [s.text for s in b]
+    assert {s.meta["difficulty"] for s in a} == {1, 4}
+    for s in a:
+        fe = s.meta["first_error"]
+        assert s.labels == [fe < 0 or i < fe for i in range(len(s.steps))]
+    c = sample_labelled(5, levels=[1, 4], seed=4)
+    assert [s.problem for s in a] != [s.problem for s in c]
+    assert split_seed(0, "train", 1) != split_seed(0, "test", 1) != split_seed(1, "train", 1)
+
+
+def test_test_sets_are_balanced_and_held_out():
+    train = sample_labelled(30, levels=[1, 5], seed=0)
+    seen = {s.problem for s in train}
+    pb = processbench_set(6, levels=[1, 5], seed=0, exclude=seen)
+    assert set(pb) == {"level-1", "level-5"}
+    for rows in pb.values():
+        assert sum(r["label"] >= 0 for r in rows) == sum(r["label"] < 0 for r in rows) == 6
+        assert not seen & {r["problem"] for r in rows}
+        assert all(len(r["steps"]) > 0 and "final_answer_correct" in r for r in rows)
+    bon = bon_candidates(3, n=4, levels=[1, 5], seed=0, exclude=seen)
+    assert len(bon) == 6 and all(len(r["responses"]) == 4 == len(r["first_errors"]) for r in bon)
+    assert not seen & {r["problem"] for r in bon}
