@@ -1,5 +1,5 @@
 # prm-lessons: two commands on a fresh machine
-#   make demo   create the environment if missing, then run the CPU-profile pipeline
+#   make demo   create the environment if missing, then run the lesson notebooks (cpu profile) into a report
 #   make test   create the environment if missing, then run the test suite
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -12,7 +12,7 @@ export PRMLIB_DATA_DIR
 export TRL_EXPERIMENTAL_SILENCE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: env demo test test-fast quality clean-env
+.PHONY: env demo lab strip lessons test test-fast quality clean-env
 
 env: $(STAMP)
 
@@ -26,12 +26,29 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip uninstall -y -q torchvision torchaudio torchcodec || true
 	touch $(STAMP)
 
-# CPU profile: the real data sets (when present), the synthetic world's calibration, a tiny PRM
+# The lesson notebooks on the cpu profile (papermill), then the report: runs/cpu/seed-$(SEED)/report.html.
+# Cold about 20 minutes on 2 cores (the PRMs train once); with the store warm about 2 minutes.
 demo: $(STAMP)
-	@if [ -d "$(PRMLIB_DATA_DIR)" ]; then $(VENV)/bin/prmlib data tour; \
-	else echo "PRMLIB_DATA_DIR=$(PRMLIB_DATA_DIR) not found: skipping the data tour (see data/README.md)"; fi
-	$(VENV)/bin/prmlib synth stats --seed 0 --n 200
-	$(VENV)/bin/prmlib train --config prmlib/configs/tiny_cpu.yaml
+	$(VENV)/bin/prmlib run --profile cpu --seed $(SEED)
+	@echo
+	@echo "Report: $(CURDIR)/runs/cpu/seed-$(SEED)/report.html (one file: open it in a browser)"
+	@echo "        $(CURDIR)/runs/cpu/seed-$(SEED)/REPORT.md; executed notebooks in runs/cpu/seed-$(SEED)/notebooks/"
+
+# JupyterLab on notebooks/ with the project's environment (kernel: this venv's python3)
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
+# Remove outputs and execution metadata from the source notebooks (they are committed without them)
+strip: $(STAMP)
+	$(PY) -m prmlib.lessons.runner --strip notebooks/[0-9][0-9]_*.ipynb
+
+# Every lesson of the paper on the synthetic world (cpu profile, README's seed), claims table at the end.
+# Artifacts are cached under runs/cpu/seed-0: a second run takes seconds. Other profiles and seeds:
+#   make lessons PROFILE=smoke SEED=1
+PROFILE ?= cpu
+SEED ?= 0
+lessons: $(STAMP)
+	$(VENV)/bin/prmlib lessons --profile $(PROFILE) --seed $(SEED)
 
 test: $(STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider

@@ -25,6 +25,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "annotate": ("prmlib.annotate.cli", "step labels: MC estimation, LLM-as-a-judge, consensus"),
     "score": ("prmlib.prm.cli_score", "score steps with a PRM"),
     "train": ("prmlib.prm.cli_train", "train a PRM"),
+    "lessons": ("prmlib.lessons.cli", "run the paper's lessons as experiments and check its claims"),
+    "run": ("prmlib.lessons.runner", "execute the lesson notebooks (papermill) and write the report"),
 }
 
 

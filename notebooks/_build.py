@@ -1,0 +1,551 @@
+"""Write the lesson notebooks (``NN_name.ipynb``) from the cell texts below, without outputs.
+
+    python notebooks/_build.py          # rewrite every notebook
+    python notebooks/_build.py --check  # exit 1 when a notebook differs from what this script writes
+
+The notebooks are the source users open; this script keeps their structure uniform (one
+``parameters`` cell, deterministic cell ids, no outputs). Edit a notebook here, or edit it in
+JupyterLab and port the change back; ``make strip`` removes outputs either way.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+HERE = Path(__file__).resolve().parent
+
+RUN_PARAMS = '''profile = "cpu"      # smoke (toy sizes, numbers mean nothing), cpu (the reported run), gpu-small / paper
+seed = 0
+run_dir = "../runs"  # root of the run store (prmlib run passes its own)'''
+
+
+def md(text: str) -> dict:
+    return new_markdown_cell(text.strip("\n"))
+
+
+def code(text: str, tags: tuple[str, ...] = ()) -> dict:
+    cell = new_code_cell(text.strip("\n"))
+    if tags:
+        cell.metadata["tags"] = list(tags)
+    return cell
+
+
+def params(extra: str = "") -> dict:
+    return code(RUN_PARAMS + ("\n" + extra.strip("\n") if extra.strip() else ""), tags=("parameters",))
+
+
+NOTEBOOKS: dict[str, list[dict]] = {}
+
+# -----------------------------------------------------------------------------------------------
+NOTEBOOKS["00_data_tour"] = [
+    md("""
+# 00 · The data: ProcessBench, PRM800K and the Best-of-N benchmarks
+
+The paper judges PRMs on two kinds of data: **ProcessBench** (Zheng et al., 2024), 3,400 solutions
+in four subsets (GSM8K 400, MATH 1,000, OlympiadBench 1,000, Omni-MATH 1,000) with the human-labelled
+index of their first wrong step, and **Best-of-N** on seven maths benchmarks. Its human-labelled
+training data is **PRM800K** (ratings +1 / 0 / -1 per step).
+
+Two facts about this data carry a lesson by themselves. Among ProcessBench solutions whose final
+answer is right, many still contain a wrong step, and more so on harder subsets: 3.5% (GSM8K),
+18.8% (MATH), 32.2% (OlympiadBench), 51.8% (Omni-MATH) (ProcessBench, Table 2). Those solutions are
+the Lessons paper's "extracted ProcessBench" of Table 5: 7 / 94 / 161 / 259 rows.
+
+This notebook reads the local copy named by `PRMLIB_DATA_DIR` (layout in `data/README.md`); when it
+is not set, it says so and skips every section.
+"""),
+    params('''data_dir = None                  # None: read $PRMLIB_DATA_DIR
+prm800k_split = "phase1_test"    # or "phase1_train_plus" (the paper's training data; slower to load)
+max_step = 15                    # first-error histogram: steps beyond this are pooled'''),
+    code('''from prmlib.lessons import display as d
+from prmlib.lessons.tour import DataTour
+
+d.setup()
+tour = DataTour(data_dir)
+d.note(tour.status())'''),
+    md("""
+## ProcessBench: what is in it
+
+Every subset is about half erroneous and half fully correct solutions, written by twelve open
+models of the Qwen2, Qwen2.5, Llama 3 and Llama 3.1 families. Harder subsets have longer solutions.
+"""),
+    code('''d.show(tour.composition(), "ProcessBench per subset")
+d.show(tour.generators(), "Solutions per generator and subset; share with an error")'''),
+    md("""
+## Where the first error sits
+
+ProcessBench asks for the *index* of the first wrong step, so where errors sit matters: a predictor
+that always names step 0 already gets some of them right.
+"""),
+    code('''d.show_figure(tour.first_error_figure(max_step))
+d.show(tour.first_errors(), "First wrong step, per subset")'''),
+    md("""
+## Right answer, wrong process
+
+A solution can reach the right final answer through a wrong step. Best-of-N only checks the final
+answer, so it rewards such solutions; this is the root of lesson 5. ProcessBench's Table 2 counts
+3.5 / 18.8 / 32.2 / 51.8%; the Lessons paper's Figure 6 measures the same on its own policy's
+Best-of-8 answers (5.1 / 11.9 / 27.4 / 43.4%).
+"""),
+    code('''d.show(tour.wrong_process(), "Right final answers that contain a wrong step")'''),
+    md("""
+## The Table 5 subset and its trivial baselines
+
+The Lessons paper's Table 5 scores PRMs only on those right-answer-wrong-step solutions. A judge that
+reads only the final answer calls every one of them correct, so it scores 0 there by construction.
+"""),
+    code('''d.show(tour.extracted(), "Right answer, wrong step: rows per subset and trivial predictors' accuracy (%)")'''),
+    md("""
+## PRM800K: the human ratings
+
+Steps on the chosen path of each labelling episode are rated +1; the rated alternatives carry the
+full distribution. The paper's PRM800K baseline counts +1 and 0 as correct and -1 as wrong.
+"""),
+    code('''d.show(tour.prm800k_ratings(prm800k_split), "PRM800K step ratings")'''),
+    md("""
+## The seven Best-of-N benchmarks
+
+The paper samples 8 solutions per problem from Qwen2.5-Math-7B-Instruct on each benchmark and
+reports the accuracy of the PRM's pick; "Avg." is the plain mean of the seven.
+"""),
+    code('''d.show(tour.bon_benchmarks(), "The paper's Best-of-N benchmarks")'''),
+    md("## Conclusion"),
+    code('''d.conclusion(tour.claims(), empty="*Nothing checked: there is no local data here.*")'''),
+    md("""
+## Try this
+
+- Set `prm800k_split = "phase1_train_plus"` (the data the paper trains its PRM800K baseline on) and
+  rerun: does the share of -1 ratings among the rated alternatives stay about the same?
+- Set `max_step = 30`: the long tail of OlympiadBench and Omni-MATH solutions shows up; compare it
+  with the "steps (max)" column of the first table.
+- In the generator table, compare the error share of the Qwen2.5-Math models with the general
+  instruct models of the same size: which writes fewer wrong steps?
+"""),
+]
+
+# -----------------------------------------------------------------------------------------------
+NOTEBOOKS["01_prm_vs_value_model"] = [
+    md("""
+# 01 · A PRM is not a value model
+
+**The lesson.** Monte Carlo (MC) estimation labels a step by sampling K completions that continue
+from it and counting how many reach the right answer. That count says how likely the policy is to
+still succeed from there: a *value*, not whether the step itself is right. On a hard problem a
+correct step gets a low MC score (the policy fails later anyway); a wrong step the policy recovers
+from gets a high one. The paper makes this point in words; its cost shows in its Table 2: PRMs
+trained on MC labels reach 40.2 average ProcessBench F1, the human-labelled PRM800K model 56.5.
+
+**Here.** In the synthetic world every step's truth is known exactly, so each MC label can be put
+beside the truth, level by level (level 1 = easiest).
+"""),
+    params('''k = None                         # MC completions per step (None: the profile's; 8 on cpu)
+train_problems_per_level = None  # training problems per level (None: the profile's)
+example_level = None             # level of the example solution (None: the hardest)'''),
+    code('''from prmlib.lessons import display as d, lesson1_value
+
+d.setup()
+run = d.open_run(profile, seed, run_dir, train=False, k=k, train_problems_per_level=train_problems_per_level)'''),
+    md("""
+## MC labels against the truth, by difficulty
+
+"Wrong" is the positive class. *Precision*: of the steps MC calls wrong (none of the K completions
+right), the share that are wrong. *Recall*: of the wrong steps, the share MC calls wrong. The last
+two columns are the mean MC score c/K of correct and of wrong steps (steps up to each solution's
+first error).
+"""),
+    code('''d.show(lesson1_value.value_table(run), "MC hard labels (threshold 0) against the exact step labels",
+       formats={"MC score of correct steps": "{:.2f}", "MC score of wrong steps": "{:.2f}"})
+d.show_figure(lesson1_value.figure(run))'''),
+    md("""
+## One solution, step by step
+
+A training solution from a hard level where MC and the truth disagree on at least one step.
+"""),
+    code('''d.show(lesson1_value.example(run, example_level), "One solution: MC value and truth per step",
+       formats={"MC value c/K": "{:.2f}"})'''),
+    md("## Conclusion"),
+    code('''d.conclusion(lesson1_value.claims(run), run)'''),
+    md("""
+## Try this
+
+- `k = 16`: more rollouts per step. Recall at the hardest level rises, but the mean MC score of
+  *correct* steps there stays low: more sampling estimates the value better, it does not turn it
+  into correctness.
+- `k = 2`: fewer rollouts. Precision at the easy levels stays high while recall drops; look at how
+  many wrong steps slip through as "right".
+- `example_level = 1`: an easy-level example, where MC and the truth mostly agree.
+"""),
+]
+
+# -----------------------------------------------------------------------------------------------
+NOTEBOOKS["02_annotation_methods"] = [
+    md("""
+# 02 · Annotation methods: MC, LLM-as-a-judge, humans
+
+**The lesson.** PRMs trained from the same base model on labels from MC estimation, an LLM judge
+or humans look alike in Best-of-N: 65.9 / 65.3 / 64.9 average accuracy over seven benchmarks
+(paper, Table 3). On ProcessBench they do not: human > judge > MC, 56.5 > 46.5 > 40.1 average F1
+(Table 4). The two evaluations disagree, and MC data is the weakest at finding wrong steps.
+
+**Here.** Four PRMs of the same tiny base and recipe: MC hard labels, the (noisy, synthetic) judge,
+exact labels (the ideal human annotator) and a PRM800K-like row: exact labels on another, weaker
+policy's solutions at one third of the size (PRM800K is another model's solutions and 264k labels
+against 860k MC labels, so the paper's human row mixes label quality with data size and source).
+"""),
+    params('''k = None                         # MC completions per step (None: the profile's)
+n = None                         # Best-of-N candidates per problem (None: the profile's)
+train_problems_per_level = None  # training problems per level (None: the profile's)'''),
+    code('''from prmlib.lessons import display as d, lesson2_annotation
+from prmlib.eval.reference import reference_table
+
+d.setup()
+run = d.open_run(profile, seed, run_dir, k=k, n=n, train_problems_per_level=train_problems_per_level)'''),
+    md("## The paper's Tables 3 and 4 (averages)"),
+    code('''d.show(reference_table("lessons_table3_bon_by_annotation_method")[["Setting", "# samples", "Avg."]],
+       "Paper, Table 3: Best-of-8 accuracy (%), average of seven benchmarks", index=False)
+d.show(reference_table("lessons_table4_processbench_by_annotation_method")[["Method", "# samples", "Avg. F1"]],
+       "Paper, Table 4: ProcessBench average F1 (%)", index=False)'''),
+    md("""
+## Our PRMs on both evaluations
+
+ProcessBench-style F1 on the synthetic test set (threshold tuned on a validation set, mean of the
+per-level F1s) and Best-of-N accuracy with the product of step scores, the paper's numbers beside.
+"""),
+    code('''t = lesson2_annotation.table(run)
+d.show(t, "Same base and recipe, four label sources")
+d.show_figure(lesson2_annotation.figure(run))'''),
+    md("## Conclusion"),
+    code('''d.conclusion(lesson2_annotation.claims(run), run)'''),
+    md("""
+## Try this
+
+- `k = 16`: better MC estimates. Does the MC row's F1 move towards the judge's, and does the
+  Best-of-N column still hardly separate the four? (Retrains the MC-based PRMs: minutes on `cpu`.)
+- `n = 4`: fewer Best-of-N candidates. The accuracy spread between label sources shrinks further;
+  compare it with the F1 spread.
+- `train_problems_per_level = 300`: half the data for every source. Which ordering survives?
+"""),
+]
+
+# -----------------------------------------------------------------------------------------------
+NOTEBOOKS["03_consensus_filtering"] = [
+    md("""
+# 03 · Consensus filtering
+
+**The lesson.** Keep a training solution only when MC estimation and the LLM judge agree on where
+its first error is (or agree it has none). In the paper this kept about 40% of the data (860k ->
+350k solutions) and the PRM trained on it reached 46.3 average ProcessBench F1, level with the
+judge-trained PRM (46.5) and above MC alone (40.1), with Best-of-8 unchanged (65.7 vs 65.9 / 65.3)
+(Figure 2).
+
+**Here.** The same filter on the synthetic training solutions, MC hard labels (threshold 0) of the
+kept ones, the same recipe.
+"""),
+    params('''k = None                         # MC completions per step (None: the profile's)
+train_problems_per_level = None  # training problems per level (None: the profile's)'''),
+    code('''from prmlib.lessons import display as d, lesson3_consensus
+
+d.setup()
+run = d.open_run(profile, seed, run_dir, k=k, train_problems_per_level=train_problems_per_level)'''),
+    md("## What the filter keeps"),
+    code('''d.note(f"Kept **{lesson3_consensus.kept_share(run):.1f}%** of {len(run.train_solutions)} training solutions "
+       "(paper: about 40%, 860k -> 350k).")
+d.show(lesson3_consensus.filter_summary(run), "Why training solutions were kept or dropped")'''),
+    md("## Figure 2: MC, judge and consensus on both evaluations"),
+    code('''t = lesson3_consensus.table(run)
+d.show(t, "MC, judge and consensus-filtered PRMs (the paper's Figure 2 beside)")
+d.show_figure(d.compare_bars(t, "ProcessBench F1", "paper F1", ylabel="ProcessBench-style F1 (%)",
+                             xlabel="training labels", title="Figure 2: consensus filtering, ProcessBench"))
+d.show_figure(d.compare_bars(t, d.bon_column(t), "paper BoN", ylabel="Best-of-N accuracy (%)",
+                             xlabel="training labels", title="Figure 2: consensus filtering, Best-of-N"))'''),
+    md("## Conclusion"),
+    code('''d.conclusion(lesson3_consensus.claims(run), run)'''),
+    md("""
+## Try this
+
+- `k = 4`: noisier MC labels. Does the filter drop more solutions, and does the consensus PRM
+  still beat MC alone?
+- `train_problems_per_level = 1200`: twice the data, so the filtered set is as large as today's
+  unfiltered one. Is it the cleaner labels or the smaller set that matters? (Slower: every PRM
+  retrains.)
+"""),
+]
+
+# -----------------------------------------------------------------------------------------------
+NOTEBOOKS["04_hard_vs_soft_labels"] = [
+    md("""
+# 04 · Hard or soft labels, and the hard-label threshold
+
+**The lesson.** MC estimation gives each step a fraction c/K of right completions. Trained as a
+soft target or as a hard label ("correct iff at least one completion is right"), the PRMs are the
+same before filtering (ProcessBench F1 40.2 / 40.2, Best-of-8 65.4 / 65.4), but after consensus
+filtering hard labels win clearly: 66.5 vs 49.3 F1 and 67.2 vs 65.4 Best-of-8 (Figures 3 and 4).
+The best hard threshold is the loosest one: F1 falls from 40.2 at threshold 0 to 29.5 at 7/8
+(Figure 5).
+
+**Here.** Hard and soft labels of the same MC counts, before and after consensus filtering, and a
+sweep of the hard-label threshold t (a step is positive iff more than t of its K completions are
+right).
+"""),
+    params('''k = None                         # MC completions per step (None: the profile's)
+thresholds = None                # hard-label thresholds of the sweep, e.g. [0, 2, 4, 6] (None: the profile's)
+train_problems_per_level = None  # training problems per level (None: the profile's)'''),
+    code('''from prmlib.lessons import display as d, lesson4_labels
+
+d.setup()
+run = d.open_run(profile, seed, run_dir, k=k, thresholds=thresholds, train_problems_per_level=train_problems_per_level)'''),
+    md("## Figures 3 and 4: hard vs soft, before and after filtering"),
+    code('''t = lesson4_labels.table(run)
+d.show(t, "Hard and soft MC labels, before and after consensus filtering")
+d.show_figure(d.compare_bars(t, "ProcessBench F1", "paper F1", ylabel="ProcessBench-style F1 (%)",
+                             xlabel="training labels", title="Figure 4: hard vs soft labels, ProcessBench"))
+d.show_figure(d.compare_bars(t, d.bon_column(t), "paper BoN", ylabel="Best-of-N accuracy (%)",
+                             xlabel="training labels", title="Figure 3: hard vs soft labels, Best-of-N"))'''),
+    md("## Figure 5: the hard-label threshold"),
+    code('''d.show(lesson4_labels.threshold_table(run), "Hard-label threshold sweep (unfiltered MC data)")
+d.show_figure(lesson4_labels.figure(run))'''),
+    md("## Conclusion"),
+    code('''d.conclusion(lesson4_labels.claims(run), run)'''),
+    md("""
+## Try this
+
+- `thresholds = [0, 2, 4, 6]`: a coarser sweep, four PRMs fewer to train. Is the ranking the same?
+- `k = 16` with `thresholds = [0, 4, 8, 12]`: with more completions per step the soft labels carry
+  more information. Does soft catch up with hard after filtering?
+"""),
+]
+
+# -----------------------------------------------------------------------------------------------
+NOTEBOOKS["05_bon_bias"] = [
+    md("""
+# 05 · Best-of-N is a biased way to judge PRMs
+
+**The lesson.** A policy often reaches the right answer through a wrong step, and more often on
+harder problems: 5.1% (GSM8K), 11.9% (MATH), 27.4% (OlympiadBench), 43.4% (Omni-MATH) of
+Qwen2.5-Math-7B-Instruct's right answers (Figure 6). Best-of-N only sees the answer, so a PRM that
+misses those wrong steps loses nothing there: PRMs with about the same Best-of-8 accuracy differ
+widely at finding the first error of right-answer-wrong-step solutions (Figure 7, Table 5: MC 22.2
+vs human 38.2). PRMs tuned for Best-of-N drift towards outcome models: their lowest step score sits
+on the last step far more often (Figure 8: over 40% for several public PRMs).
+"""),
+    params('''n = None                         # Best-of-N candidates per problem (None: the profile's)
+bon_problems_per_level = None    # Best-of-N problems per level (None: the profile's)
+k = None                         # MC completions per step (None: the profile's)'''),
+    code('''from prmlib.lessons import display as d, lesson5_bon_bias
+from prmlib.eval.reference import reference_table
+
+d.setup()
+run = d.open_run(profile, seed, run_dir, n=n, bon_problems_per_level=bon_problems_per_level, k=k)'''),
+    md("## Figure 6: right answers through wrong steps, by difficulty"),
+    code('''d.show(lesson5_bon_bias.wrong_process_table(run), "Best-of-N candidates with a right final answer, per level")
+d.show_figure(lesson5_bon_bias.figure(run))'''),
+    md("""
+## Figure 7 and Table 5: Best-of-N against the right-answer-wrong-step rows
+
+For each PRM: Best-of-N accuracy, and the accuracy of its predicted first error on the test rows
+whose final answer is right but which contain a wrong step.
+"""),
+    code('''b = lesson5_bon_bias.bias_table(run)
+d.show(b, "Best-of-N and the right-answer-wrong-step rows, per PRM", labels={"rows": "right-answer-wrong-step rows"})
+d.show_figure(d.scatter(b, d.bon_column(b), "right answer, wrong step: first error found (%)",
+                        xlabel="Best-of-N accuracy (%), product of step scores",
+                        ylabel="first error found on right-answer,\\nwrong-step rows (%)",
+                        title="Figure 7: Best-of-N hides wrong steps behind right answers"))
+d.show(reference_table("lessons_fig7_bon_vs_extracted_processbench"), "Paper, Figure 7", index=False)'''),
+    md("## Figure 8: where the lowest step score sits"),
+    code('''d.show_figure(d.compare_bars(b, "lowest step score on the last step (%)", ylabel="candidates (%)",
+                             xlabel="PRM (training labels)", ours_label="lowest step score on the last step",
+                             title="Figure 8: lowest step score on the last step"))
+d.show(reference_table("lessons_fig8_min_score_at_last_step").rename(columns={"%": "lowest score on the last step (%)"}),
+       "Paper, Figure 8 (public PRMs)", index=False)'''),
+    md("## Conclusion"),
+    code('''d.conclusion(lesson5_bon_bias.claims(run), run)'''),
+    md("""
+## Try this
+
+- `n = 16`: more candidates per problem. Best-of-N accuracies move closer to pass@N, while the
+  right-answer-wrong-step accuracies do not change (they do not depend on N).
+- `bon_problems_per_level = 120`: more Best-of-N problems make the per-level shares of Figure 6
+  steadier; does the trend with difficulty stay monotone?
+"""),
+]
+
+# -----------------------------------------------------------------------------------------------
+NOTEBOOKS["06_scoring_strategies"] = [
+    md("""
+# 06 · Scoring strategies: product, min, last, mean
+
+**The lesson.** A PRM gives one score per step; Best-of-N needs one per solution. For PRMs trained
+on MC labels the last step's score alone works best (66.7 vs 65.9 product and 64.1 min): an MC
+label is a value estimate, and the last step's value is the chance that the whole solution is
+right. For PRMs trained on human or judge labels, min or product is as good or better (PRM800K:
+min 65.6 vs last 64.7) (Figure 9, Table 13).
+"""),
+    params('''n = None                         # Best-of-N candidates per problem (None: the profile's)
+k = None                         # MC completions per step (None: the profile's)'''),
+    code('''from prmlib.lessons import display as d, lesson6_scoring
+from prmlib.eval import plots
+from prmlib.eval.reference import reference_table
+
+d.setup()
+run = d.open_run(profile, seed, run_dir, n=n, k=k)'''),
+    md("## Best-of-N by scoring strategy"),
+    code('''t = lesson6_scoring.table(run)
+d.show(t, "Best-of-N accuracy (%) by scoring strategy, per PRM (paper's Figure 9 beside)",
+       labels={"maj": "majority vote"})
+d.show_figure(plots.plot_scoring_strategies(t[["min", "product", "last", "mean"]],
+                                            title="Figure 9: Best-of-N by scoring strategy"))'''),
+    md("## The paper's Figure 9"),
+    code('''d.show(reference_table("lessons_fig9_scoring_strategy"), "Paper, Figure 9: Best-of-8 accuracy (%)", index=False)'''),
+    md("## Conclusion"),
+    code('''d.conclusion(lesson6_scoring.claims(run), run)'''),
+    md("""
+## Try this
+
+- `n = 16`: with more candidates, small differences between strategies show more clearly; does
+  "last" stay ahead for the MC-trained PRMs?
+- `k = 4`: noisier MC labels make the MC PRM's step scores less step-like. Does the gap between
+  "last" and "min" grow?
+"""),
+]
+
+# -----------------------------------------------------------------------------------------------
+NOTEBOOKS["07_the_recipe"] = [
+    md("""
+# 07 · The recipe: MC expansion + hard labels + consensus filtering
+
+**The lesson.** The released Qwen2.5-Math-PRMs put the lessons together: MC estimation for
+coverage, hard labels (a step is correct iff any completion is right), consensus filtering with an
+LLM judge to remove the noise. After filtering, hard labels reach 66.5 ProcessBench F1 against 40.2
+unfiltered, with the best Best-of-8 (67.2 vs 65.9 for the best alternative) (Figures 3-4); the
+released 7B model reaches 73.5 F1 and 67.6 Best-of-8 (Tables 6-7).
+
+**Here.** Every PRM of the run on both evaluations. The windowed rows are an ablation: the same
+labels, a PRM that sees only a window of the text around each step.
+"""),
+    params('''k = None                         # MC completions per step (None: the profile's)
+n = None                         # Best-of-N candidates per problem (None: the profile's)
+train_problems_per_level = None  # training problems per level (None: the profile's)'''),
+    code('''from prmlib.lessons import display as d, lesson7_recipe
+
+d.setup()
+run = d.open_run(profile, seed, run_dir, k=k, n=n, train_problems_per_level=train_problems_per_level)'''),
+    md("## Every recipe on both evaluations"),
+    code('''t = lesson7_recipe.table(run)
+d.show(t, "The recipe against the alternatives")
+d.show_figure(d.scatter(t, d.bon_column(t), "ProcessBench F1", xlabel="Best-of-N accuracy (%), product of step scores",
+                        ylabel="ProcessBench-style F1 (%)", title="The recipe on both evaluations"))'''),
+    md("## Conclusion"),
+    code('''d.conclusion(lesson7_recipe.claims(run), run)'''),
+    md("""
+## Try this
+
+- `train_problems_per_level = 1200`: twice the data. Consensus filtering throws data away; does the
+  recipe's lead grow or shrink when data is plentiful?
+- `k = 4`: a cheaper MC stage. Which rows lose most?
+"""),
+]
+
+# -----------------------------------------------------------------------------------------------
+NOTEBOOKS["08_released_prms"] = [
+    md("""
+# 08 · The released PRMs on ProcessBench and Best-of-N
+
+**On a CPU profile (`smoke`, `cpu`) every number this notebook computes comes from a tiny *random*
+stand-in model, not from the released PRM. Those numbers are noise.** The stand-ins exist to run
+the same code path as the real checkpoints: each release's input format (adapter), single-pass
+scoring, ProcessBench F1 with the threshold tuned on GSM8K, Best-of-N. On a GPU profile
+(`gpu-small`, `paper`) the same cells load Qwen2.5-Math-PRM-7B/72B, Math-Shepherd-PRM-7B,
+Skywork-PRM-7B and RLHFlow-PRM-Deepseek-8B from the hub.
+
+**The paper's numbers (Tables 6 and 7).** Qwen2.5-Math-PRM-7B reaches 73.5 average ProcessBench F1
+and 67.6 Best-of-8; the 72B model 78.3 and 69.3. The three other 7B-class PRMs shown here score
+26.6 to 42.1 F1 (RLHFlow-PRM-Deepseek-8B, Math-Shepherd-PRM-7B 31.5, Skywork-PRM-7B) while their
+Best-of-8 lies within 0.7 points (64.2 to 64.9): Best-of-N hardly separates them, ProcessBench does.
+"""),
+    params('''rows_per_subset = None          # ProcessBench rows per subset (None: 4 on smoke, 10 on cpu, all on GPU)
+bon_problems_per_level = None   # Best-of-N problems per level (None: 5 with stand-ins, all with real models)
+models = None                   # released PRMs to run, e.g. ["Qwen2.5-Math-PRM-7B"] (None: all five)
+agg = "product"                 # Best-of-N scoring: product, min, last or mean'''),
+    code('''from prmlib.lessons import display as d, released
+
+d.setup()
+prms = released.ReleasedPRMs(profile, seed, run_dir, models=models)
+d.note(prms.banner())'''),
+    md("## The paper's Tables 6 and 7 (the releases shown here)"),
+    code('''t6, t7 = released.paper_tables()
+d.show(t6, "Paper, Table 6: Best-of-8 accuracy (%), policy Qwen2.5-Math-7B-Instruct")
+d.show(t7, "Paper, Table 7: ProcessBench error accuracy, correct accuracy, F1 (%)")'''),
+    md("""
+## ProcessBench (Table 7 analogue)
+
+On CPU profiles: a seeded sample of real ProcessBench rows per subset (half with an error), every
+row labelled *random stand-in*. The threshold is tuned on the GSM8K rows and reused, as in the
+ProcessBench protocol.
+"""),
+    code('''pb = prms.processbench(rows_per_subset)
+d.show(pb, f"ProcessBench (%): ours ({prms.sample}) beside the paper's Table 7")
+d.show_figure(prms.figure(pb))'''),
+    md("""
+## Best-of-N (Table 6 analogue)
+
+On CPU profiles the candidates are the run's synthetic Best-of-N sets (the real ones need the
+policy Qwen2.5-Math-7B-Instruct on a GPU); scores again from the random stand-ins.
+"""),
+    code('''bon = prms.bon(agg, bon_problems_per_level)
+d.show(bon, f"Best-of-N accuracy (%), {agg} of step scores on {prms.bon_source}: ours beside Table 6")'''),
+    md("## Conclusion"),
+    code('''d.conclusion(prms.claims(pb), empty=prms.conclusion(pb))'''),
+    md("""
+## Try this
+
+- `rows_per_subset = 100`: more rows make the stand-ins' F1 settle near what a random scorer gets,
+  a useful floor to compare real PRMs against (a few minutes on a CPU).
+- `models = ["Qwen2.5-Math-PRM-7B"]` and `agg = "min"`: one release, another aggregation; the code
+  path is the same for every release.
+- On a GPU machine: `profile = "gpu-small"` loads the real checkpoints; the tables then fill with
+  real numbers beside the paper's.
+"""),
+]
+
+
+def build(name: str, cells: list[dict]) -> nbformat.NotebookNode:
+    nb = new_notebook(cells=cells)
+    nb.metadata = {
+        "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"},
+    }
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"{name.split('_')[0]}-{i:02d}"
+    nbformat.validate(nb)
+    return nb
+
+
+def shape(nb) -> list[tuple[str, str, tuple[str, ...]]]:
+    """What --check compares: each cell's type, source and tags (not ids or JSON layout)."""
+    return [(c.cell_type, c.source, tuple(c.get("metadata", {}).get("tags", []))) for c in nb.cells]
+
+
+def main(argv: list[str]) -> int:
+    check = "--check" in argv
+    stale = []
+    for name, cells in NOTEBOOKS.items():
+        path = HERE / f"{name}.ipynb"
+        nb = build(name, cells)
+        if check:
+            if not path.exists() or shape(nbformat.read(str(path), as_version=4)) != shape(nb):
+                stale.append(path.name)
+        else:
+            path.write_text(nbformat.writes(nb) + "\n")
+    if stale:
+        print("notebooks differ from notebooks/_build.py: " + ", ".join(stale))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

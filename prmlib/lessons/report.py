@@ -1,0 +1,286 @@
+"""The report of a batch run: ``REPORT.md`` and ``report.html`` from the executed notebooks.
+
+At the top, one table of every claim the notebooks concluded (claim / paper / ours / holds), read
+from the claims each notebook attached to its conclusion (:data:`prmlib.lessons.display.CLAIMS_MIME`);
+then, notebook by notebook, its title and lesson, its section headings, and every table, figure
+and computed note it displayed (cells tagged ``no-report`` are left out; progress bars, logs and
+plain-text results always are).
+
+``report.html`` is one file: styles inline, figures embedded as base64 PNG, so it opens anywhere.
+``REPORT.md`` links the same figures as PNG files in ``report_figures/`` beside it (Markdown
+viewers do not show embedded images reliably).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import html
+import os
+import platform
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from prmlib.lessons.display import CLAIMS_MIME, SKIPPED_MIME
+
+NO_REPORT_TAG = "no-report"
+
+
+@dataclass
+class Item:
+    """One thing a notebook showed: ``kind`` is heading / markdown / table / figure / html."""
+
+    kind: str
+    markdown: str = ""
+    html: str = ""
+    png: bytes = b""
+    alt: str = ""
+
+
+@dataclass
+class NotebookSummary:
+    """What the report keeps of one executed notebook."""
+
+    name: str
+    path: Path
+    title: str
+    lesson: str
+    items: list[Item] = field(default_factory=list)
+    claims: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float | None = None
+
+
+def _text(value: Any) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+def read_notebook(path: str | os.PathLike) -> NotebookSummary:
+    """The title, lesson statement, section headings, displayed outputs and claims of one executed notebook."""
+    import nbformat
+
+    path = Path(path)
+    nb = nbformat.read(str(path), as_version=4)
+    title, lesson = path.stem, ""
+    items: list[Item] = []
+    claims: list[dict[str, Any]] = []
+    first_markdown = True
+    for cell in nb.cells:
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if cell.cell_type == "markdown":
+            src = _text(cell.source)
+            if first_markdown:
+                first_markdown = False
+                title, lesson = _title_and_lesson(src, path.stem)
+                continue
+            for line in src.splitlines():
+                m = re.match(r"^(#{2,3})\s+(.*)$", line)
+                if m:
+                    items.append(Item("heading", markdown=m.group(2).strip()))
+            continue
+        if cell.cell_type != "code" or tags & {NO_REPORT_TAG, "parameters", "injected-parameters"}:
+            continue
+        for out in cell.get("outputs", []):
+            if out.get("output_type") not in ("display_data", "execute_result"):
+                continue
+            data = out.get("data", {})
+            if CLAIMS_MIME in data:
+                claims.extend(dict(c, notebook=path.stem) for c in data[CLAIMS_MIME])
+            if "image/png" in data:
+                meta = out.get("metadata", {}).get("image/png", {})
+                alt = meta.get("alt", "") if isinstance(meta, dict) else ""
+                items.append(Item("figure", png=base64.b64decode(_text(data["image/png"])), alt=alt))
+            elif "text/markdown" in data and "text/html" in data:
+                items.append(Item("table", markdown=_text(data["text/markdown"]), html=_text(data["text/html"])))
+            elif "text/markdown" in data:
+                kind = "skipped" if SKIPPED_MIME in data else "markdown"
+                items.append(Item(kind, markdown=_text(data["text/markdown"])))
+            elif "text/html" in data:
+                items.append(Item("html", html=_text(data["text/html"])))
+    seconds = (nb.metadata.get("papermill") or {}).get("duration")
+    return NotebookSummary(path.stem, path, title, lesson, _drop_empty_headings(items), claims, seconds)
+
+
+def _title_and_lesson(src: str, default: str) -> tuple[str, str]:
+    lines = src.strip().splitlines()
+    title = default
+    if lines and lines[0].startswith("# "):
+        title = lines[0][2:].strip()
+        lines = lines[1:]
+    paragraphs = [p.strip() for p in "\n".join(lines).split("\n\n") if p.strip()]
+    return title, "\n\n".join(paragraphs[:2])
+
+
+def _drop_empty_headings(items: list[Item]) -> list[Item]:
+    """A heading followed by nothing but another heading (a section that showed nothing) is dropped."""
+    out = []
+    for i, item in enumerate(items):
+        nxt = items[i + 1] if i + 1 < len(items) else None
+        if item.kind == "heading" and (nxt is None or nxt.kind == "heading"):
+            continue
+        out.append(item)
+    return out
+
+
+# -- writing -------------------------------------------------------------------------------------
+def machine() -> str:
+    """A one-line description of this machine (CPU count, platform, GPU when torch sees one)."""
+    text = f"{os.cpu_count()} CPU cores, {platform.system()} {platform.machine()}, Python {platform.python_version()}"
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            text += f", GPU {torch.cuda.get_device_name(0)}"
+    except (ImportError, RuntimeError):  # torch missing or broken: the report still writes
+        return text
+    return text
+
+
+def claims_markdown(claims: list[dict[str, Any]]) -> str:
+    if not claims:
+        return "*No claims were concluded (no lesson notebook ran).*\n"
+    lines = ["| claim | paper | ours | holds |", "|---|---|---|---|"]
+    for c in claims:
+        cells = [f"`{c['id']}`: {c['claim']}", c["paper"], c["ours"], "yes" if c["holds"] else "**no**"]
+        lines.append("| " + " | ".join(" ".join(str(x).split()).replace("|", "\\|") for x in cells) + " |")
+    held = sum(bool(c["holds"]) for c in claims)
+    return "\n".join(lines) + f"\n\n{held} of {len(claims)} claims hold in this run.\n"
+
+
+def claims_html(claims: list[dict[str, Any]]) -> str:
+    if not claims:
+        return "<p><i>No claims were concluded (no lesson notebook ran).</i></p>"
+    rows = []
+    for c in claims:
+        ok = bool(c["holds"])
+        rows.append(
+            f"<tr><td><code>{html.escape(c['id'])}</code><br>{html.escape(c['claim'])}</td>"
+            f"<td>{html.escape(str(c['paper']))}</td><td>{html.escape(str(c['ours']))}</td>"
+            f"<td class=\"{'yes' if ok else 'no'}\">{'yes' if ok else 'no'}</td></tr>")
+    held = sum(bool(c["holds"]) for c in claims)
+    return ("<table class=\"claims\"><thead><tr><th>claim</th><th>paper</th><th>ours</th><th>holds</th></tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table><p>{held} of {len(claims)} claims hold in this run.</p>")
+
+
+def _md_to_html(text: str) -> str:
+    try:
+        import mistune
+
+        return mistune.html(text)
+    except ImportError:  # nbconvert (and with it mistune) is in the notebooks extra
+        return f"<pre>{html.escape(text)}</pre>"
+
+
+def write_report(root: str | os.PathLike, notebooks: list[NotebookSummary], meta: dict[str, Any]) -> tuple[Path, Path]:
+    """Write ``REPORT.md``, ``report.html`` and ``report_figures/`` into ``root``; returns both paths.
+
+    ``meta``: ``profile``, ``seed``, optionally ``description``, ``meaningful``, ``knobs``,
+    ``seconds``, ``started`` (ISO time), ``machine``.
+    """
+    root = Path(root)
+    figdir = root / "report_figures"
+    figdir.mkdir(parents=True, exist_ok=True)
+    for old in figdir.glob("*.png"):
+        old.unlink()
+    claims = [c for nb in notebooks for c in nb.claims]
+    when = meta.get("started") or _dt.datetime.now().isoformat(timespec="seconds")
+    header = (f"profile `{meta['profile']}`" + (f" ({meta['description']})" if meta.get("description") else "")
+              + f", seed {meta['seed']}, {when}, {meta.get('machine') or machine()}")
+    if meta.get("knobs"):
+        header += "; changed: " + ", ".join(f"{k}={v}" for k, v in meta["knobs"].items())
+    if meta.get("seconds") is not None:
+        header += f"; {len(notebooks)} notebooks in {meta['seconds']:.0f} s"
+    warning = "" if meta.get("meaningful", True) else (
+        "**This profile only proves that the chain runs: its numbers and verdicts mean nothing.**")
+
+    md = [f"# prm-lessons report: profile {meta['profile']}, seed {meta['seed']}", "", header, ""]
+    if warning:
+        md += [warning, ""]
+    md += ["## The paper's claims, checked", "", claims_markdown(claims), "", "## Contents", ""]
+    md += [f"- [{nb.title}](#{_anchor(nb.name)})" for nb in notebooks] + [""]
+    body = [f"<h1>prm-lessons report: profile {html.escape(str(meta['profile']))}, seed {meta['seed']}</h1>",
+            f"<p class=\"meta\">{_md_inline(header)}</p>"]
+    if warning:
+        body.append(f"<p class=\"warning\">{_md_inline(warning)}</p>")
+    body += ["<h2>The paper's claims, checked</h2>", claims_html(claims), "<h2>Contents</h2><ul>"]
+    body += [f"<li><a href=\"#{_anchor(nb.name)}\">{html.escape(nb.title)}</a></li>" for nb in notebooks] + ["</ul>"]
+
+    for nb in notebooks:
+        rel = os.path.relpath(nb.path, root)
+        took = f" ({nb.seconds:.0f} s)" if nb.seconds is not None else ""
+        md += [f"<a id=\"{_anchor(nb.name)}\"></a>", "", f"## {nb.title}", "",
+               f"*Executed notebook: [{rel}]({rel}){took}*", ""]
+        body += [f"<section><h2 id=\"{_anchor(nb.name)}\">{html.escape(nb.title)}</h2>",
+                 f"<p class=\"meta\">Executed notebook: <a href=\"{html.escape(rel)}\">{html.escape(rel)}</a>{took}</p>"]
+        if nb.lesson:
+            md += [nb.lesson, ""]
+            body.append(f"<div class=\"lesson\">{_md_to_html(nb.lesson)}</div>")
+        k = 0
+        for item in nb.items:
+            if item.kind == "heading":
+                md += [f"### {item.markdown}", ""]
+                body.append(f"<h3>{_md_inline(item.markdown)}</h3>")
+            elif item.kind == "figure":
+                k += 1
+                name = f"{nb.name}-{k}.png"
+                (figdir / name).write_bytes(item.png)
+                alt = item.alt or f"{nb.title}, figure {k}"
+                md += [f"![{alt}](report_figures/{name})", ""]
+                b64 = base64.b64encode(item.png).decode("ascii")
+                body.append(f"<figure><img alt=\"{html.escape(alt)}\" src=\"data:image/png;base64,{b64}\"></figure>")
+            elif item.kind == "table":
+                md += [item.markdown.strip(), ""]
+                body.append(f"<div class=\"table\">{item.html}</div>")
+            elif item.kind in ("markdown", "skipped"):
+                md += [item.markdown.strip(), ""]
+                body.append(f"<div class=\"{'skipped' if item.kind == 'skipped' else 'note'}\">"
+                            f"{_md_to_html(item.markdown)}</div>")
+            elif item.kind == "html":
+                body.append(f"<div class=\"table\">{item.html}</div>")
+        body.append("</section>")
+    md_path, html_path = root / "REPORT.md", root / "report.html"
+    md_path.write_text("\n".join(md).rstrip() + "\n")
+    title = f"prm-lessons report: {meta['profile']}, seed {meta['seed']}"
+    html_path.write_text(f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                         f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+                         f"<title>{html.escape(title)}</title><style>{CSS}</style></head>\n<body>\n"
+                         + "\n".join(body) + "\n</body></html>\n")
+    return md_path, html_path
+
+
+def _anchor(name: str) -> str:
+    return "nb-" + re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+def _md_inline(text: str) -> str:
+    """Markdown of one line (bold, italics, code) as HTML without the paragraph around it."""
+    out = _md_to_html(text).strip()
+    return out[3:-4] if out.startswith("<p>") and out.endswith("</p>") else out
+
+
+CSS = """
+body { font-family: -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; color: #1d2329;
+       max-width: 1120px; margin: 2em auto; padding: 0 1.2em; line-height: 1.45; font-size: 15px; }
+h1 { font-size: 1.7em; margin-bottom: .2em; }
+h2 { font-size: 1.35em; border-bottom: 1px solid #d9dee3; padding-bottom: .2em; margin-top: 2.2em; }
+h3 { font-size: 1.08em; margin: 1.6em 0 .5em; color: #2c3e50; }
+p.meta { color: #5b6670; font-size: .9em; margin-top: 0; }
+p.warning, div.skipped { background: #fff4e5; border-left: 4px solid #f0a030; padding: .5em .8em; }
+div.lesson { background: #f3f6f9; border-left: 4px solid #4a7ab0; padding: .1em 1em; margin: 1em 0; }
+div.note { margin: .8em 0; }
+div.table { overflow-x: auto; margin: .6em 0 1.2em; }
+table { border-collapse: collapse; font-size: .86em; }
+th, td { border: 1px solid #d9dee3; padding: .3em .6em; vertical-align: top; }
+thead th { background: #eef1f4; }
+tbody tr:nth-child(even) { background: #fafbfc; }
+td { text-align: right; }
+td:first-child, th:first-child, tbody th { text-align: left; }
+table.claims td { text-align: left; max-width: 28em; }
+td.yes { color: #1a7f37; font-weight: 600; text-align: center; }
+td.no { color: #c62828; font-weight: 600; text-align: center; }
+p.prm-caption { margin: .2em 0 .3em; }
+figure { margin: .8em 0 1.4em; }
+figure img { max-width: 100%; height: auto; border: 1px solid #eef1f4; }
+code { background: #f3f6f9; padding: 0 .2em; border-radius: 3px; font-size: .92em; }
+"""
