@@ -10,6 +10,8 @@ way on a small CPU than with threads competing inside one process.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import time
 from collections.abc import Sequence
@@ -70,8 +72,9 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
             raise ValueError(f"PRM {job['name']!r}: no training rows")
         recipe = dict(job["recipe"])
         recipe["training_args"] = {**(recipe.get("training_args") or {}), "disable_tqdm": True}
-        res = train_prm(rows, config=recipe, label_type=job["label_type"], output_dir=str(folder),
-                        seed=job["seed"], save=True, eval_fraction=0.0, **job.get("overrides", {}))
+        with contextlib.redirect_stdout(io.StringIO()):  # the trainer prints a dict per logging step
+            res = train_prm(rows, config=recipe, label_type=job["label_type"], output_dir=str(folder),
+                            seed=job["seed"], save=True, eval_fraction=0.0, **job.get("overrides", {}))
         info["train_seconds"] = res.metrics.get("train_seconds")
 
     prm_key, model_dir = store.model("prm", job["prm_inputs"], train)
