@@ -85,7 +85,7 @@ def test_profile_errors(tmp_path):
         load_profile("smoke", mc={"thresholds": [1, 2]})
     with pytest.raises(ValueError, match="sizes.k"):
         load_profile("smoke", sizes={"k": 0})
-    assert load_profile("smoke", sizes={"k": 3}).sizes.n == load_profile("smoke").sizes.n  # sizes merge
+    assert load_profile("smoke", sizes={"k": 5}).sizes.n == load_profile("smoke").sizes.n  # sizes merge
 
 
 # -- sampler --------------------------------------------------------------------------------
@@ -114,3 +114,32 @@ def test_test_sets_are_balanced_and_held_out():
     bon = bon_candidates(3, n=4, levels=[1, 5], seed=0, exclude=seen)
     assert len(bon) == 6 and all(len(r["responses"]) == 4 == len(r["first_errors"]) for r in bon)
     assert not seen & {r["problem"] for r in bon}
+
+
+def test_store_leaves_a_live_process_alone(tmp_path):
+    """A second process computing the same stage neither deletes the first one's work in progress
+    nor fails when the first one finishes first."""
+    import os
+    import subprocess
+    import sys
+
+    store = RunStore(tmp_path)
+    key = store.key("stage", {"x": 1})
+    (tmp_path / "stage").mkdir()
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        live = tmp_path / "stage" / f"{key}.tmp-{sleeper.pid}"
+        live.mkdir()
+
+        def finish_first():  # the other process completes while we compute
+            other = RunStore(tmp_path)
+            other._compute("stage", {"x": 1}, lambda d: (d / "data.json").write_text("[1]"))
+            return [2]
+
+        _, value = store.json("stage", {"x": 1}, finish_first)
+        assert value == [1]  # the finished artifact wins; ours is discarded
+        assert live.exists()  # the live process's folder was not touched
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    assert os.path.exists(tmp_path / "stage" / key / "DONE")

@@ -9,8 +9,9 @@ Layout: ``<root>/<stage>/<key>/`` (``root`` is ``runs/<profile>/seed-<S>``), hol
 
 A re-run with the same settings finds every ``DONE`` folder and reuses it; changing one setting
 changes the keys of the stages that depend on it (their inputs include the upstream keys), so only
-those are recomputed. Work is written to ``<key>.tmp-<pid>`` and renamed into place, so a killed
-run never leaves a half-written artifact that looks finished.
+those are recomputed. Work is written to ``<key>.tmp-<pid>-<random>`` and renamed into place, so a killed
+run never leaves a half-written artifact that looks finished; a temporary folder of a process that
+is still alive is left alone (two runs of the same profile and seed may work side by side).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import hashlib
 import json
 import os
 import shutil
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -63,14 +65,19 @@ class RunStore:
             self.hits.append(f"{stage}/{key}")
             return key, final
         final.parent.mkdir(parents=True, exist_ok=True)
-        for stale in final.parent.glob(f"{key}.tmp-*"):  # left by a killed run
-            shutil.rmtree(stale, ignore_errors=True)
-        tmp = final.parent / f"{key}.tmp-{os.getpid()}"
+        for stale in final.parent.glob(f"{key}.tmp-*"):  # left by a killed run (not by a live one)
+            if not _alive(stale.name.split(".tmp-", 1)[-1].split("-")[0]):
+                shutil.rmtree(stale, ignore_errors=True)
+        tmp = final.parent / f"{key}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         tmp.mkdir()
         try:
             (tmp / "inputs.json").write_text(json.dumps(inputs, indent=1, sort_keys=True, default=str))
             write(tmp)
             (tmp / "DONE").write_text("")
+            if (final / "DONE").exists():  # another process finished the same stage meanwhile
+                shutil.rmtree(tmp, ignore_errors=True)
+                self.hits.append(f"{stage}/{key}")
+                return key, final
             if final.exists():  # an unfinished folder from an older layout
                 shutil.rmtree(final)
             os.replace(tmp, final)
@@ -115,6 +122,21 @@ class RunStore:
 
     def summary(self) -> dict[str, int]:
         return {"reused": len(self.hits), "computed": len(self.computed)}
+
+
+def _alive(pid: str) -> bool:
+    """Whether a process with this id runs (another process may be computing the same stage)."""
+    try:
+        n = int(pid)
+    except ValueError:
+        return False
+    try:
+        os.kill(n, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _jsonable(x: Any) -> Any:
