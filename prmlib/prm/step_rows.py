@@ -45,15 +45,23 @@ def step_rows(rows: Iterable[Mapping[str, Any]], context_steps: int = 1, negativ
     """
     if context_steps < 0 or negative_repeats < 1:
         raise ValueError("context_steps must be >= 0 and negative_repeats >= 1")
+    def one_row(r, steps, labels, i):
+        lo = max(0, i - context_steps)
+        return {"prompt": "", "completions": steps[lo:i + 1], "labels": labels[lo:i + 1]}
+
+    return _per_step(rows, one_row, negative_repeats, positives_per_negative, seed)
+
+
+def _per_step(rows, one_row, negative_repeats: int, positives_per_negative: float | None, seed: int):
+    """One row per labelled step (``one_row(row, steps, labels, i)``), wrong-step rows repeated,
+    right-step rows subsampled, shuffled: what :func:`step_rows` and :func:`prefix_rows` share."""
     pos, neg = [], []
     for r in rows:
         steps, labels = list(r["completions"]), list(r["labels"])
         if len(steps) != len(labels):
             raise ValueError(f"a row has {len(steps)} steps but {len(labels)} labels")
         for i, lab in enumerate(labels):
-            lo = max(0, i - context_steps)
-            row = {"prompt": "", "completions": steps[lo:i + 1], "labels": labels[lo:i + 1]}
-            (pos if float(lab) >= 0.5 else neg).append(row)
+            (pos if float(lab) >= 0.5 else neg).append(one_row(r, steps, labels, i))
     rng = random.Random(seed)
     if positives_per_negative is not None and len(pos) > positives_per_negative * len(neg):
         pos = rng.sample(pos, int(positives_per_negative * len(neg)))
@@ -87,20 +95,10 @@ def prefix_rows(rows: Iterable[Mapping[str, Any]], negative_repeats: int = 1,
     """
     if negative_repeats < 1:
         raise ValueError("negative_repeats must be >= 1")
-    pos, neg = [], []
-    for r in rows:
-        steps, labels = list(r["completions"]), list(r["labels"])
-        if len(steps) != len(labels):
-            raise ValueError(f"a row has {len(steps)} steps but {len(labels)} labels")
-        for i, lab in enumerate(labels):
-            row = {"prompt": r["prompt"], "completions": steps[:i + 1], "labels": labels[:i + 1]}
-            (pos if float(lab) >= 0.5 else neg).append(row)
-    rng = random.Random(seed)
-    if positives_per_negative is not None and len(pos) > positives_per_negative * len(neg):
-        pos = rng.sample(pos, int(positives_per_negative * len(neg)))
-    out = neg * negative_repeats + pos
-    rng.shuffle(out)
-    return out
+    def one_row(r, steps, labels, i):
+        return {"prompt": r["prompt"], "completions": steps[:i + 1], "labels": labels[:i + 1]}
+
+    return _per_step(rows, one_row, negative_repeats, positives_per_negative, seed)
 
 
 def solution_rows(rows: Iterable[Mapping[str, Any]], error_repeats: int = 1, correct_share: float = 1.0,
