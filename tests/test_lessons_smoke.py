@@ -121,7 +121,7 @@ def test_rerun_reuses_everything(run, run_dir):
 
 
 def test_changed_setting_recomputes_only_dependants(run, run_dir):
-    profile = load_profile("smoke", sizes={"k": 3})
+    profile = load_profile("smoke", sizes={"k": 5})
     changed = LessonRun(profile, seed=0, run_dir=run_dir, progress=False)
     assert changed._train[0] == run._train[0]  # same solutions, reused
     assert changed._mc[0] != run._mc[0]  # MC depends on K

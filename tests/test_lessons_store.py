@@ -81,11 +81,16 @@ def test_profile_errors(tmp_path):
     bad.write_text("name: bad\nprm: {recipe: lessons_cpu.yaml}\nsizez: {}\n")
     with pytest.raises(ValueError, match="unknown profile keys"):
         load_profile(bad)
+    own = tmp_path / "own.yaml"
+    own.write_text("name: own\nprm: {recipe: lessons_cpu.yaml}\nsizes: {k: 8, n: 4}\nmc: {thresholds: [0, 2]}\n")
     with pytest.raises(ValueError, match="thresholds"):
-        load_profile("smoke", mc={"thresholds": [1, 2]})
+        load_profile(own, mc={"thresholds": [1, 2]})
+    with pytest.raises(ValueError, match="thresholds"):
+        load_profile(own, sizes={"k": 2})  # threshold 2 needs K >= 3
     with pytest.raises(ValueError, match="sizes.k"):
-        load_profile("smoke", sizes={"k": 0})
-    assert load_profile("smoke", sizes={"k": 5}).sizes.n == load_profile("smoke").sizes.n  # sizes merge
+        load_profile(own, sizes={"k": 0})
+    merged = load_profile(own, sizes={"k": 5})
+    assert (merged.sizes.k, merged.sizes.n) == (5, 4)  # sizes entries merge; the others stay
 
 
 # -- sampler --------------------------------------------------------------------------------
