@@ -218,7 +218,7 @@ def _segment_text(match: re.Match[str]) -> str:
     return clean_answer(next(g for g in match.groups() if g is not None))
 
 
-def extract_answer(text: str, policy: str = "strict") -> str | None:
+def extract_answer(text: str, policy: str = "strict", gold: str | None = None) -> str | None:
     """Final answer of a solution, or ``None`` when it states none.
 
     ``policy="strict"`` (the default), in order of precedence: the last complete ``\\boxed{...}`` /
@@ -230,9 +230,11 @@ def extract_answer(text: str, policy: str = "strict") -> str | None:
 
     The other policies (``"flexible"``, ``"choice"``, ``"auto"``) are described in
     :mod:`prmlib.answer_forms`. ``"flexible"`` reads unboxed numeric answers ("A: 18", "the
-    result is 18", a last line "... so she has 18 eggs."); ``"auto"`` needs the gold answer to
-    decide and is strict here (use :func:`prmlib.grading.grade` or
-    :func:`prmlib.answer_forms.resolve_policy`).
+    result is 18", a last line "... so she has 18 eggs."); ``"auto"`` needs ``gold`` to decide:
+    ``"flexible"`` for a plain-number gold; otherwise strict, then an unboxed answer only when its
+    form matches the gold's (:func:`prmlib.answer_shapes.extract_matching`), and for a gold that
+    lists *k* values all *k* of several boxes or stated values
+    (:func:`prmlib.answer_shapes.list_reading`); without ``gold`` it is strict.
 
     Never raises on its input: anything that is not a string, or holds no answer, gives ``None``.
     An unknown ``policy`` raises ``ValueError``.
@@ -245,12 +247,20 @@ def extract_answer(text: str, policy: str = "strict") -> str | None:
         >>> extract_answer("So she pays 3 * 6 = $18 in total.", policy="flexible")
         '18'
     """
+    matching = False
     if policy != "strict":
         from prmlib.answer_forms import resolve_policy
 
-        policy = resolve_policy(policy)
+        matching = policy == "auto" and gold is not None
+        policy = resolve_policy(policy, gold)
     strict = _extract_strict(text)
     if policy == "strict" or not isinstance(text, str):
+        if matching and isinstance(text, str):
+            from prmlib.answer_shapes import extract_matching, list_reading
+
+            if strict is None:
+                return extract_matching(text, str(gold))
+            return list_reading(text, strict, str(gold)) or strict
         return strict
     try:
         from prmlib.answer_forms import extract_choice, extract_flexible, flexible_reading

@@ -19,8 +19,10 @@ policy beyond ``"strict"``:
   (``(B) 12`` gives ``B``), else a letter stated on the last three lines ("the correct option is
   (C)", "Answer: C", "so we get C.", "(C)", a line ``C``).
 * ``"auto"``, for MATH-style benchmarks: ``"flexible"`` when the gold is a plain number
-  (:func:`is_numeric_answer`), else ``"strict"``. It needs the gold: :func:`resolve_policy` turns
-  it into one of the others; without a gold it is strict.
+  (:func:`is_numeric_answer`), else ``"strict"`` and then an unboxed answer only if its form
+  matches the gold's (an expression for an expression, a list of as many values for a list; never
+  for prose or matrix golds: :mod:`prmlib.answer_shapes`). It needs the gold
+  (``extract_answer(text, "auto", gold=...)``, :func:`prmlib.grading.grade`); without one it is strict.
 
 All of it is string work (microseconds), and never raises.
 """
@@ -126,7 +128,9 @@ def is_numeric_answer(answer: object) -> bool:
 
 def resolve_policy(policy: str, gold: str | None = None) -> str:
     """The policy to extract with: ``"auto"`` becomes ``"flexible"`` when ``gold`` is a plain number,
-    else ``"strict"``; the other policies are returned as they are.
+    else ``"strict"``; the other policies are returned as they are. (``extract_answer(text,
+    "auto", gold=gold)`` adds, for a gold that is not a number, unboxed answers whose form matches
+    the gold's: :mod:`prmlib.answer_shapes`.)
 
     Raises:
         ValueError: an unknown policy.

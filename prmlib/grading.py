@@ -62,11 +62,16 @@ from prmlib.answer_extraction import extract_answer, mc_letter, normalize_answer
 from prmlib.answer_forms import EXTRACTION_POLICIES, is_numeric_answer, resolve_policy
 
 __all__ = [
-    "EXTRACTION_POLICIES", "NO_ANSWER_KEY", "Grader", "answer_key", "extract_answer", "grade", "is_equivalent",
+    "EXTRACTION_POLICIES", "GRADING_VERSION", "NO_ANSWER_KEY", "Grader", "answer_key", "extract_answer", "grade", "is_equivalent",
     "is_numeric_answer", "resolve_policy",
 ]
 
 logger = logging.getLogger(__name__)
+
+#: Version of the extraction and comparison rules. Stored verdicts (MC rollout grades in
+#: :func:`prmlib.annotate.jobs.run_mc_job`) are keyed by it: raise it when a rule change can turn a
+#: verdict, so that old results are re-graded instead of reused.
+GRADING_VERSION = "2026-11-30.shapes"
 
 #: Key of "no answer" in majority voting. It starts with a space, which no key of a real answer
 #: does (normalised answers are stripped), so no answer string can collide with it.
@@ -359,7 +364,8 @@ def _fraction_key(value: Fraction) -> str:
 def grade(solution_text: str, gold: str, timeout: float = 5.0, policy: str = "strict") -> bool:
     """Extract the final answer of ``solution_text`` with ``policy`` and compare it with ``gold``;
     no answer -> False. ``policy="auto"`` is resolved with the gold (:func:`resolve_policy`)."""
-    pred = extract_answer(solution_text, resolve_policy(policy, gold))
+    resolve_policy(policy)  # raises on an unknown policy
+    pred = extract_answer(solution_text, policy, gold=gold)
     if pred is None:
         return False
     return is_equivalent(pred, gold, timeout=timeout)
@@ -405,7 +411,7 @@ class Grader:
 
     def extract(self, text: str, gold: str | None = None, policy: str | None = None) -> str | None:
         """The answer of ``text`` (``gold`` resolves ``"auto"``; ``policy`` overrides the grader's)."""
-        return extract_answer(text, self.policy_for(gold, policy))
+        return extract_answer(text, policy or self.policy, gold=gold)
 
     def check(self, answer: str | None, gold: str, policy: str | None = None) -> bool:
         """Whether an already extracted ``answer`` equals ``gold`` (cached); ``None`` is wrong."""

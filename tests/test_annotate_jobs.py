@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -93,6 +94,13 @@ def test_mc_job_killed_midway_resumes_to_the_same_result(tmp_path, sols):
     other = run_mc_job(sols[:3], SyntheticPolicy(), tmp_path / "resumed", strategy="early_stop", k=4,
                        show_progress=False)
     assert other["annotated"] == 3
+    # another extraction policy grades the rollouts differently: it is another key, not a reuse
+    relabelled = [dataclasses.replace(s, meta={**s.meta, "extraction": "flexible"}) for s in sols[:3]]
+    flexible = run_mc_job(relabelled, SyntheticPolicy(), tmp_path / "resumed", strategy="early_stop",
+                          show_progress=False)
+    assert flexible["annotated"] == 3
+    records = [r for r in read_records(tmp_path / "resumed", "mc") if r.get("extraction") == "flexible"]
+    assert len(records) == 3
 
 
 def test_shards_cover_everything_once(tmp_path, sols):

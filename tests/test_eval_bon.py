@@ -156,15 +156,16 @@ def test_grade_problems_reads_answers_with_the_benchmark_policy():
     gsm = BoNProblem(problem="q", gold="7", responses=UNBOXED, benchmark="gsm8k", scores=[0.1, 0.2, 0.9])
     mmlu = BoNProblem(problem="q", gold="C", responses=["So the correct option is (C).", "\\boxed{(B) 4}"],
                       benchmark="mmlu_stem", scores=[0.9, 0.1])
-    math = BoNProblem(problem="q", gold="\\sqrt{2}", responses=["So the side is $\\sqrt{2}$."], benchmark="math500",
-                      scores=[1.0])
+    math = BoNProblem(problem="q", gold="\\sqrt{2}", responses=["So the side is $\\sqrt{2}$.", "So the side is 1.41."],
+                      benchmark="math500", scores=[1.0, 0.5])
     grader = grade_problems([gsm, mmlu, math], progress=False)
     assert gsm.answers == ["7", "7", "8"] and gsm.correct == [True, True, False]
     assert mmlu.answers == ["C", "B"] and mmlu.correct == [True, False]
-    assert math.answers == [None] and math.correct == [False]  # auto: strict for a non-numeric gold
+    # auto, a non-numeric gold: an unboxed answer of the gold's form is read, a lone number is not
+    assert math.answers == ["\\sqrt{2}", None] and math.correct == [True, False]
     assert extraction_by_benchmark([gsm, mmlu, math]) == {"gsm8k": "flexible", "mmlu_stem": "choice",
                                                           "math500": "auto"}
-    assert grader.calls == 4  # ("7","7"), ("8","7"), ("C","C"), ("B","C")
+    assert grader.calls == 5  # ("7","7"), ("8","7"), ("C","C"), ("B","C"), (sqrt 2, sqrt 2)
     assert best_of_n([gsm]).table.loc["maj@3", "GSM8K"] == 100.0
     assert best_of_n([mmlu]).table.loc["rm@2 (outcome)", "MMLU STEM"] == 100.0
 
@@ -206,3 +207,17 @@ def test_bon_command_states_and_overrides_the_extraction(tmp_path, capsys):
     assert main(["eval", "bon", "--candidates", str(path), "--quiet", "--extraction", "strict"]) == 0
     last = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert last["extraction"] == {"gsm8k": "strict"} and last["benchmarks"]["GSM8K"]["pass@3"] == 0.0
+
+
+def test_result_average_by_metric_key():
+    probs = [BoNProblem(problem="q", gold="7", responses=["\\boxed{7}", "\\boxed{8}"], benchmark="gsm8k",
+                        step_scores=[[0.9, 0.2], [0.8, 0.7]]),
+             BoNProblem(problem="r", gold="1", responses=["\\boxed{1}", "\\boxed{1}"], benchmark="math500",
+                        step_scores=[[0.5], [0.6]])]
+    grade_problems(probs, progress=False)
+    res = best_of_n(probs, aggs=["product", "min"])
+    # gsm8k: product picks 8 (0.56 > 0.18), min picks 8 too; math500: both right
+    assert res.average("rm:product") == res.average("rm:min") == 50.0
+    assert res.average("pass") == 100.0 and res.average("maj") == pytest.approx(res.table.loc["maj@2", "Avg."])
+    with pytest.raises(KeyError, match="rm:last"):
+        res.average("rm:last")

@@ -211,7 +211,9 @@ def test_grader_resolves_auto_with_the_gold():
     g = Grader(policy="auto")
     assert g.policy_for("12") == "flexible" and g.policy_for("\\sqrt{2}") == "strict"
     assert g("Hence the answer is 12 apples.", "12")
-    assert g.extract("The ratio is \\(\\sqrt{2}\\).", "\\sqrt{2}") is None
+    # a gold that is not a number: an unboxed answer only when its form matches the gold's
+    assert g.extract("The ratio is \\(\\sqrt{2}\\).", "\\sqrt{2}") == "\\sqrt{2}"
+    assert g.extract("The ratio is 1.41.", "\\sqrt{2}") is None
     assert g.check(None, "12") is False
 
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from prmlib.annotate.mc import mc_estimate, mc_settings
+from prmlib.annotate.mc import mc_estimate, mc_settings, solution_extraction
 from prmlib.annotate.store import ResultStore, content_key, shard_of, shard_path, solution_id
 from prmlib.interfaces import Generator, Judge
 from prmlib.solution import Solution
@@ -67,14 +67,21 @@ def run_mc_job(
     """MC-annotate ``solutions`` into ``out/mc[-i-of-n].jsonl``; returns a summary dict.
 
     ``generator_id`` names the policy (model and sampling settings) in the content key, so
-    changing the policy never reuses another policy's results. Identical solutions (same problem,
-    steps and gold) share one record; ``solutions_in_shard`` counts distinct ones.
+    changing the policy never reuses another policy's results. The key also holds the extraction
+    policy that grades each solution's rollouts (:func:`prmlib.annotate.mc.solution_extraction`)
+    and :data:`prmlib.grading.GRADING_VERSION`, so a change of policy or of the extraction rules
+    re-grades instead of reusing old verdicts. Identical solutions (same problem, steps, gold and
+    extraction policy) share one record; ``solutions_in_shard`` counts distinct ones.
     """
+    from prmlib.grading import GRADING_VERSION
+
     start = time.perf_counter()
     settings = mc_settings(k, strategy, threshold, seed, final_step)
     path = shard_path(out, "mc", shard, num_shards)
     store = ResultStore(path)
-    keys = [content_key("mc", s.problem, s.steps, s.gold, settings, generator_id) for s in solutions]
+    extraction = [solution_extraction(s) for s in solutions]
+    keys = [content_key("mc", s.problem, s.steps, s.gold, settings, generator_id, e, GRADING_VERSION)
+            for s, e in zip(solutions, extraction)]
     todo, in_shard, done_before = _todo(keys, store, shard, num_shards)
     rollouts = tokens = written = 0
     bar = _bar(len(todo), f"MC {strategy} k={k}", show_progress)
@@ -89,7 +96,7 @@ def run_mc_job(
                 rollouts += res.rollouts
                 tokens += res.tokens
                 records.append({"key": keys[i], **_solution_fields(sol), "settings": settings,
-                                "generator": generator_id, "mc": res.to_dict()})
+                                "generator": generator_id, "extraction": extraction[i], "mc": res.to_dict()})
             written += store.append(records)
             if bar is not None:
                 bar.update(len(idx))

@@ -115,6 +115,38 @@ class BoNProblem:
         return np.array([aggregate_step_scores(s, agg) for s in self.step_scores])
 
 
+def bon_record(problem: str, gold: str, benchmark: str, responses: Sequence[str], answer_correct: Sequence[bool],
+               *, extraction: str, steps: Sequence[Sequence[str]] | None = None,
+               first_errors: Sequence[int | None] | None = None) -> dict[str, Any]:
+    """One problem's Best-of-N candidates as a plain record (what the lessons store and score).
+
+    ``{"problem", "gold", "benchmark", "extraction", "responses", "steps" (per response),
+    "first_errors" (per response: exact first wrong step, -1 none, ``None`` unknown),
+    "answer_correct"}``. ``steps`` defaults to :func:`prmlib.solution.split_steps` of each response,
+    ``first_errors`` to unknown. A :class:`BoNProblem` is built from it with ``problem``, ``gold``,
+    ``benchmark``, ``extraction`` and ``responses``.
+
+    Raises:
+        ValueError: no responses, an unknown extraction policy, or per-response lists whose
+            lengths differ from the responses'.
+    """
+    from prmlib.solution import split_steps
+
+    texts = [str(t) for t in responses]
+    if not texts:
+        raise ValueError(f"problem {problem[:60]!r}: no responses")
+    if extraction not in EXTRACTION_POLICIES:
+        raise ValueError(f"unknown extraction policy {extraction!r}; choose from {', '.join(EXTRACTION_POLICIES)}")
+    steps = [list(x) for x in steps] if steps is not None else [split_steps(t) or [t] for t in texts]
+    first_errors = list(first_errors) if first_errors is not None else [None] * len(texts)
+    correct = [bool(c) for c in answer_correct]
+    for name, value in (("steps", steps), ("first_errors", first_errors), ("answer_correct", correct)):
+        if len(value) != len(texts):
+            raise ValueError(f"problem {problem[:60]!r}: {len(value)} {name} for {len(texts)} responses")
+    return {"problem": problem, "gold": str(gold), "benchmark": benchmark, "extraction": extraction,
+            "responses": texts, "steps": steps, "first_errors": first_errors, "answer_correct": correct}
+
+
 class GradeCache(Grader):
     """:class:`prmlib.grading.Grader` under its earlier name, taking the comparison first:
     ``GradeCache(fn)`` is ``Grader(equivalent=fn)`` (``fn(answer, gold) -> bool``)."""
@@ -249,6 +281,18 @@ class BoNResult:
     table: pd.DataFrame
     n: int | str
     per_problem: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def average(self, metric: str) -> float:
+        """Accuracy (%) averaged over benchmarks of one metric, named by its key: ``pass``, ``maj``,
+        ``rm:<agg>`` or ``wmaj:<agg>`` (the row ``metric_label(metric, n)`` of :attr:`table`).
+
+        Raises:
+            KeyError: the result has no such metric (e.g. an aggregation that was not computed).
+        """
+        label = metric_label(metric, self.n)
+        if label not in self.table.index:
+            raise KeyError(f"no Best-of-N metric {metric!r} (row {label!r}) among {list(self.table.index)}")
+        return float(self.table.loc[label, "Avg."])
 
     def to_json(self, digits: int = 2) -> dict[str, Any]:
         t = self.table.round(digits)

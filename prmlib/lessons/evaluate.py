@@ -87,7 +87,8 @@ def prm_metrics(scores: dict[str, Any], sets: dict[str, Any], aggs=tuple(AGGREGA
         hit += int((pred[mask] == labels[mask]).sum())
         total += int(mask.sum())
     problems = bon_problems(sets["bon"], scores["bon"])
-    bon = best_of_n(problems, aggs=list(aggs)).to_json(digits=4)
+    result = best_of_n(problems, aggs=list(aggs))
+    bon = result.to_json(digits=4)
     flat = [s for per_problem in scores["bon"] for s in per_problem]
     lowest = lowest_score_positions(flat, min_steps=2)
     return {
@@ -96,24 +97,12 @@ def prm_metrics(scores: dict[str, Any], sets: dict[str, Any], aggs=tuple(AGGREGA
                          "error_acc": float(np.mean([m["error_acc"] for m in levels.values()])),
                          "correct_acc": float(np.mean([m["correct_acc"] for m in levels.values()]))},
         "extracted": {"n": total, "accuracy": 100.0 * hit / total if total else float("nan")},
-        "bon": {agg: _bon_metric(bon, agg) for agg in aggs} | {"maj": _bon_metric(bon, "maj"),
-                                                                "pass": _bon_metric(bon, "pass")},
+        "bon": {agg: round(result.average(f"rm:{agg}"), 4) for agg in aggs}
+        | {m: round(result.average(m), 4) for m in ("maj", "pass")},
         "bon_levels": bon["benchmarks"],
         "lowest_last_share": lowest["share_last"], "lowest_n": lowest["n"],
         "truncated_steps": truncated,
     }
-
-
-def _bon_metric(bon: dict[str, Any], which: str) -> float:
-    """Average accuracy of one Best-of-N metric, found by its row label (``rm@8 (product)`` ...)."""
-    for label, value in bon["average"].items():
-        low = label.lower()
-        if which in ("maj", "pass"):
-            if low.startswith(which + "@"):
-                return value
-        elif low.startswith("rm@") and f"({which})" in low:
-            return value
-    raise KeyError(f"no Best-of-N metric {which!r} among {list(bon['average'])}")
 
 
 def missing_metrics(aggs=tuple(AGGREGATIONS)) -> dict[str, Any]:

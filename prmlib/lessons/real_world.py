@@ -117,6 +117,7 @@ class RealWorld(ModelWorld):
 
     def bon_set(self, exclude) -> list[dict]:
         from prmlib.data.benchmarks import default_extraction, load_bon_benchmark
+        from prmlib.eval.bon import bon_record
         from prmlib.grading import Grader
 
         gen = self.rollout_generator()
@@ -128,9 +129,6 @@ class RealWorld(ModelWorld):
             policy = default_extraction(bench)
             for r, group in zip(rows, comps):
                 texts = [c.text for c in group]
-                steps = [split_steps(t) or [t] for t in texts]
-                out.append({"problem": r["problem"], "gold": str(r["gold"]), "benchmark": bench,
-                            "extraction": policy, "responses": texts, "steps": steps,
-                            "first_errors": [None] * len(texts),
-                            "answer_correct": [grader.grade(t, str(r["gold"]), policy) for t in texts]})
+                out.append(bon_record(r["problem"], r["gold"], bench, texts,
+                                      [grader.grade(t, str(r["gold"]), policy) for t in texts], extraction=policy))
         return out

@@ -177,7 +177,7 @@ def bon_table(scorers: dict[str, Any], bon: list[dict[str, Any]], stand_in: bool
     beside Table 6's average over the seven benchmarks; maj@N and pass@N for reference."""
     from prmlib.eval.bon import best_of_n
     from prmlib.eval.reference import reference_table
-    from prmlib.lessons.evaluate import _bon_metric, bon_problems
+    from prmlib.lessons.evaluate import bon_problems
 
     paper = reference_table(_T6).set_index("Setting")
     flat_p = [rec["problem"] for rec in bon for _ in rec["steps"]]
@@ -190,14 +190,14 @@ def bon_table(scorers: dict[str, Any], bon: list[dict[str, Any]], stand_in: bool
         for rec in bon:
             per.append(flat[i:i + len(rec["steps"])])
             i += len(rec["steps"])
-        result = best_of_n(bon_problems(bon, per), aggs=[agg]).to_json(digits=4)
-        rows.append({"": label(name, stand_in), "Best-of-N accuracy (%)": _bon_metric(result, agg),
+        result = best_of_n(bon_problems(bon, per), aggs=[agg])
+        rows.append({"": label(name, stand_in), "Best-of-N accuracy (%)": round(result.average(f"rm:{agg}"), 4),
                      "paper, Table 6 Avg. (%)": float(paper.loc[name, "Avg."])})
     if result is not None:
         n = max(len(rec["responses"]) for rec in bon)
-        rows.append({"": f"maj@{n} (our candidates) / maj@8 (paper)", "Best-of-N accuracy (%)": _bon_metric(result, "maj"),
+        rows.append({"": f"maj@{n} (our candidates) / maj@8 (paper)", "Best-of-N accuracy (%)": round(result.average("maj"), 4),
                      "paper, Table 6 Avg. (%)": float(paper.loc["maj@8", "Avg."])})
-        rows.append({"": f"pass@{n} (our candidates) / pass@8 (paper)", "Best-of-N accuracy (%)": _bon_metric(result, "pass"),
+        rows.append({"": f"pass@{n} (our candidates) / pass@8 (paper)", "Best-of-N accuracy (%)": round(result.average("pass"), 4),
                      "paper, Table 6 Avg. (%)": float(paper.loc["pass@8 (Upper Bound)", "Avg."])})
     return pd.DataFrame(rows).set_index("")
 

@@ -17,13 +17,12 @@ import os
 from pathlib import Path
 from typing import Any
 
-from prmlib.data.benchmarks import default_extraction
 from prmlib.solution import Solution
 from prmlib.synth.sampling import (
     bon_candidates,
-    level_name,
     processbench_set,
     sample_labelled,
+    solutions_bon_record,
     split_seed,
 )
 
@@ -69,9 +68,8 @@ class SyntheticWorld:
                                 policy=SyntheticPolicy(**self.synthetic_policy_config()), exclude=exclude)
 
     def bon_set(self, exclude) -> list[dict]:
-        recs = bon_candidates(self.sizes.bon_problems_per_level, self.sizes.n, self.sizes.levels, seed=self.seed,
+        return bon_candidates(self.sizes.bon_problems_per_level, self.sizes.n, self.sizes.levels, seed=self.seed,
                               policy=self.policy, exclude=exclude)
-        return [{**r, "extraction": default_extraction("synthetic")} for r in recs]
 
     def rollout_generator(self):
         return self.policy
@@ -143,10 +141,7 @@ class ModelWorld(SyntheticWorld):
         out = []
         for p, sols in self._sample("bon", self.sizes.bon_problems_per_level, self.sizes.n, exclude):
             if sols:
-                out.append({"problem": p.text, "gold": p.gold, "benchmark": level_name(p.difficulty),
-                            "extraction": default_extraction("synthetic"), "responses": [s.text for s in sols], "steps": [list(s.steps) for s in sols],
-                            "first_errors": [s.meta["first_error"] for s in sols],
-                            "answer_correct": [bool(s.meta["answer_correct"]) for s in sols]})
+                out.append(solutions_bon_record(p.text, p.gold, p.difficulty, sols))
         return out
 
     def rollout_generator(self):

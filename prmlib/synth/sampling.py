@@ -169,8 +169,8 @@ def bon_candidates(
 ) -> list[dict[str, Any]]:
     """Best-of-N candidate sets: ``n`` policy solutions per held-out problem.
 
-    Returns records ``{"problem", "gold", "benchmark" (= level name), "responses" (texts),
-    "steps" (per response), "first_errors" (exact, -1 none), "answer_correct"}``.
+    Returns :func:`prmlib.eval.bon.bon_record` records (``benchmark`` = level name, extraction
+    ``strict``, exact first errors), built by :func:`solutions_bon_record`.
     """
     policy = policy or SyntheticPolicy()
     seen = set(exclude)
@@ -181,10 +181,17 @@ def bon_candidates(
         for p, group in zip(problems, comps):
             sols = [_label(p, c.text, j, split) for j, c in enumerate(group)]
             sols = [s for s in sols if s is not None]
-            if not sols:
-                continue
-            out.append({"problem": p.text, "gold": p.gold, "benchmark": level_name(level),
-                        "responses": [s.text for s in sols], "steps": [list(s.steps) for s in sols],
-                        "first_errors": [s.meta["first_error"] for s in sols],
-                        "answer_correct": [bool(s.meta["answer_correct"]) for s in sols]})
+            if sols:
+                out.append(solutions_bon_record(p.text, p.gold, level, sols))
     return out
+
+
+def solutions_bon_record(problem: str, gold: str, level: int, sols: Sequence[Solution]) -> dict[str, Any]:
+    """The Best-of-N record (:func:`prmlib.eval.bon.bon_record`) of labelled synthetic solutions
+    to one problem: responses, steps, exact first errors and answer correctness from the
+    solutions' ``meta``; the synthetic world's extraction policy (``strict``)."""
+    from prmlib.eval.bon import bon_record
+
+    return bon_record(problem, gold, level_name(level), [s.text for s in sols],
+                      [bool(s.meta["answer_correct"]) for s in sols], extraction="strict",
+                      steps=[list(s.steps) for s in sols], first_errors=[s.meta["first_error"] for s in sols])
