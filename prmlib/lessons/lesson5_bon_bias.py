@@ -13,29 +13,29 @@ _FIG6 = {"GSM8K": 5.1, "MATH": 11.9, "OlympiadBench": 27.4, "Omni-MATH": 43.4}
 
 
 def wrong_process_table(run) -> pd.DataFrame:
-    """Per level, among the Best-of-N candidates with a right final answer, the share with a wrong step."""
-    if any(fe is None for rec in run.sets["bon"] for fe in rec["first_errors"]):
-        return _wrong_process_from_test(run)  # no exact labels on the candidates: use the labelled test set
-    rows = {}
-    for rec in run.sets["bon"]:
-        lv = rec["benchmark"]
-        d = rows.setdefault(lv, {"right answers": 0, "with a wrong step": 0})
-        for ok, fe in zip(rec["answer_correct"], rec["first_errors"]):
-            if ok:
-                d["right answers"] += 1
-                d["with a wrong step"] += int(fe >= 0)
-    t = pd.DataFrame(rows).T
-    t["share (%)"] = 100.0 * t["with a wrong step"] / t["right answers"].clip(lower=1)
-    t.index.name = "level"
-    return t
+    """Per level, among the Best-of-N candidates with a right final answer, the share with a wrong step.
+
+    When the candidates carry no exact labels (real policies), the same share is read from the
+    human-labelled test set instead (ProcessBench: the paper's Figure 6 data)."""
+    bon = run.sets["bon"]
+    if any(fe is None for rec in bon for fe in rec["first_errors"]):
+        pairs = ((subset, bool(r["final_answer_correct"]), int(r["label"]))
+                 for subset, rows in run.sets["test"].items() for r in rows)
+    else:
+        pairs = ((rec["benchmark"], bool(ok), int(fe))
+                 for rec in bon for ok, fe in zip(rec["answer_correct"], rec["first_errors"]))
+    return _share_table(pairs)
 
 
-def _wrong_process_from_test(run) -> pd.DataFrame:
-    """The same share on the human-labelled test set (ProcessBench: the paper's Figure 6 data)."""
-    rows = {}
-    for subset, test_rows in run.sets["test"].items():
-        right = [r for r in test_rows if r["final_answer_correct"]]
-        rows[subset] = {"right answers": len(right), "with a wrong step": sum(int(r["label"]) >= 0 for r in right)}
+def _share_table(pairs) -> pd.DataFrame:
+    """``(level, answer right, first error or -1)`` triples -> per level: right answers, those with a
+    wrong step, and the share (%)."""
+    rows: dict[str, dict[str, int]] = {}
+    for level, right, first_error in pairs:
+        d = rows.setdefault(level, {"right answers": 0, "with a wrong step": 0})
+        if right:
+            d["right answers"] += 1
+            d["with a wrong step"] += int(first_error >= 0)
     t = pd.DataFrame(rows).T
     t["share (%)"] = 100.0 * t["with a wrong step"] / t["right answers"].clip(lower=1)
     t.index.name = "level"
