@@ -600,6 +600,14 @@ def build_parser():
     ap.add_argument("--pretrain-seconds", type=float, default=0.0,
                     help="diagnostic: first pretrain the tiny model as a causal LM on the correct steps for this long")
     ap.add_argument("--pretrain-lr", type=float, default=3e-3)
+    ap.add_argument("--rtd-seconds", type=float, default=0.0,
+                    help="first pretrain the tiny model for this long to tell kept numbers from replaced ones in "
+                         "reference (error-free) solutions of a separate split: no step labels "
+                         "(prmlib.prm.pretrain)")
+    ap.add_argument("--rtd-problems", type=int, default=600, help="reference problems per level for --rtd-seconds")
+    ap.add_argument("--rtd-step-prob", type=float, default=0.0,
+                    help="with --rtd-seconds: share of rows with one replaced number in one step, cut after it, "
+                         "step separators classified (0: every number token replaced with p=0.15, numbers only)")
     ap.add_argument("--numbers", default=None, choices=("digits", "whole", "sense"),
                     help="digits: one token per digit (Qwen style); whole: numbers below 100 are one token; "
                          f"sense: whole tokens with size-encoding embeddings {cfg}")
@@ -673,6 +681,15 @@ def main(argv=None) -> int:
         pretrain = {"steps": lm_steps, "seconds": round(lm_seconds, 1), "final_loss": round(lm_loss, 3),
                     "lr": args.pretrain_lr, "load": str(missing)}
         del lm
+
+    if args.rtd_seconds > 0:  # a label-free base: replaced-number detection on reference solutions
+        from prmlib.prm.pretrain import reference_rows, replaced_number_pretrain
+
+        ref = reference_rows(args.rtd_problems, levels, seed=data_seed, split="pretrain")
+        stats = replaced_number_pretrain(model, tok, ref, cfg.separator, args.rtd_seconds, lr=args.pretrain_lr,
+                                         step_prob=args.rtd_step_prob, seed=cfg.seed)
+        pretrain = {"objective": "replaced numbers", "lr": args.pretrain_lr, "step_prob": args.rtd_step_prob,
+                    **stats}
 
     res = train_prm(stepwise, model, tokenizer=tok, config=cfg)
     load_after = os.getloadavg()
