@@ -12,7 +12,8 @@ Public API (other modules code against exactly this):
 Extraction policies (:data:`EXTRACTION_POLICIES`, details in :mod:`prmlib.answer_forms`):
 ``"strict"`` (boxed answers and answer phrases), ``"flexible"`` (also the unboxed forms of
 numeric answers: "A: 18", "the result is 18", the last number of the last sentence), ``"choice"``
-(a multiple-choice letter) and ``"auto"`` (flexible when the gold is a plain number, else strict).
+(a multiple-choice letter) and ``"auto"`` (flexible when the gold is a plain number, else strict
+plus unboxed answers of the gold's form: :mod:`prmlib.answer_shapes`).
 Each benchmark's default is :func:`prmlib.data.default_extraction`.
 
 How :func:`is_equivalent` decides, cheapest first:

@@ -157,7 +157,8 @@ def default_extraction(benchmark: str | None) -> str:
 
     ``"flexible"`` for GSM8K, AIME24, AMC23 and ProcessBench's GSM8K subset (every gold is a
     number); ``"choice"`` for MMLU STEM; ``"strict"`` for the synthetic world (``"synthetic"``);
-    ``"auto"`` (strict, or flexible when the gold is a plain number) for MATH, MATH500, Minerva
+    ``"auto"`` (flexible when the gold is a plain number, else strict plus unboxed answers of the
+    gold's form, :mod:`prmlib.answer_shapes`) for MATH, MATH500, Minerva
     Math, GaoKao, OlympiadBench, College Math, Omni-MATH, the other ProcessBench subsets and any
     name not listed.
 
