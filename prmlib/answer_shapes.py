@@ -157,7 +157,7 @@ def list_reading(text: str, answer: str | None, gold: str) -> str | None:
     ``answer`` already has its form, or no reading gives exactly *k* values.
 
     Example:
-        >>> list_reading("So \\(p\\) and \\(q\\) are \\(\\boxed{3}\\) and \\(\\boxed{4}\\).", "4", "3,4")
+        >>> list_reading("So \\\\(p\\\\) and \\\\(q\\\\) are \\\\(\\\\boxed{3}\\\\) and \\\\(\\\\boxed{4}\\\\).", "4", "3,4")
         '3, 4'
     """
     if not isinstance(text, str) or not isinstance(gold, str):
