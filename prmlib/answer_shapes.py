@@ -34,7 +34,8 @@ from __future__ import annotations
 
 import re
 
-from prmlib.answer_extraction import clean_answer, normalize_answer
+from prmlib.answer_extraction import clean_answer, find_boxed, normalize_answer
+from prmlib.answer_forms import _sentences, extract_flexible, is_numeric_answer
 
 __all__ = ["SHAPES", "answer_shape", "extract_matching", "list_reading", "shapes_match"]
 
@@ -50,8 +51,6 @@ _OUTER = (("(", ")"), ("[", "]"), ("\\{", "\\}"), ("{", "}"))
 _VARIABLE = r"(?:[A-Za-z]|\\[A-Za-z]+)(?:_\{?\w+\}?)?"
 _STATED_RE = re.compile(rf"^(?:{_VARIABLE}\s*=\s*)?(?P<value>[^=]+?)[\s,.;]*$")
 _BARE_VARIABLE_RE = re.compile(rf"^{_VARIABLE}$")
-_SEGMENT_RE = re.compile(r"\$\$(.+?)\$\$|\\\[(.+?)\\\]|\\\((.+?)\\\)|(?<![\\$])\$([^$\n]+?)\$", re.DOTALL)
-_SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\\])|\n\s*\n")
 
 
 def _top_level_items(s: str) -> list[str]:
@@ -87,8 +86,6 @@ def answer_shape(answer: object) -> tuple[str, int]:
         >>> answer_shape("\\\\frac{1}{2}"), answer_shape("The blocks are (8,5) and (12,12)")
         (('number', 1), ('prose', 1))
     """
-    from prmlib.answer_forms import is_numeric_answer
-
     if not isinstance(answer, str) or not answer.strip():
         return ("expression", 1)
     if _MATRIX_RE.search(answer):
@@ -113,13 +110,12 @@ def shapes_match(answer: str, gold: str) -> bool:
     return answer_shape(answer) == (kind, size)
 
 
-def _stated_values(sentence: str) -> list[str]:
+def _stated_values(segments: list[str]) -> list[str]:
     """Values stated in the math segments of one sentence, in order ("\\(x = -1\\)" gives -1;
     "\\(-1, 0,\\)" gives -1 and 0; a bare variable "\\(n\\)" and an equation such as
     "\\(f(x) = 0\\)" give none)."""
     values = []
-    for m in _SEGMENT_RE.finditer(sentence):
-        content = next(g for g in m.groups() if g is not None)
+    for content in segments:
         for item in _top_level_items(_strip_outer(content.strip())):
             s = _STATED_RE.match(item)
             value = clean_answer(s.group("value")) if s else ""
@@ -131,8 +127,8 @@ def _stated_values(sentence: str) -> list[str]:
 def _last_sentence_values(text: str, size: int) -> str | None:
     """The ``size`` values stated in the last sentence that states any, joined by ", "; None when
     that sentence states another number of values."""
-    for sentence in reversed(_SENTENCE_END_RE.split(text[-1500:].strip())[-3:]):
-        values = _stated_values(sentence)
+    for sentence in reversed(_sentences(text[-1500:])[-3:]):  # the flexible policy's sentences
+        values = _stated_values([content for _, _, content in sentence.segments])
         if values:
             return ", ".join(values) if len(values) == size else None
     return None
@@ -140,8 +136,6 @@ def _last_sentence_values(text: str, size: int) -> str | None:
 
 def _last_box_line(text: str) -> list[str]:
     """The boxes of the last line that holds one ("... are \\(\\boxed{-1}\\) and \\(\\boxed{-9}\\).")."""
-    from prmlib.answer_extraction import find_boxed
-
     for line in reversed(text.split("\n")):
         boxes = find_boxed(line)
         if boxes:
@@ -194,8 +188,6 @@ def extract_matching(text: str, gold: str) -> str | None:
     if kind not in ("expression", "list"):
         return None
     try:
-        from prmlib.answer_forms import extract_flexible
-
         candidate = extract_flexible(text)
         if candidate is not None and shapes_match(candidate, gold):
             return candidate
