@@ -125,13 +125,13 @@ def recipe(args):
     # training rows
     repeats = (args.oversample_errors or (cfg.step_rows or {}).get("negative_repeats")
                or (cfg.solution_rows or {}).get("error_repeats") or 1)
-    prefix = args.prefix_rows or args.problem_prefix_rows is not None
-    if args.prefix_rows and args.problem_prefix_rows is not None:
-        raise SystemExit("give at most one of --prefix-rows and --problem-prefix-rows")
+    prefix = args.prefix_rows or args.problem_prefix_rows is not None or args.masked_rows is not None
+    if sum((args.prefix_rows, args.problem_prefix_rows is not None, args.masked_rows is not None)) > 1:
+        raise SystemExit("give at most one of --prefix-rows, --problem-prefix-rows and --masked-rows")
     if args.step_rows is not None:
         step_mode = args.step_rows > 0
         if step_mode and prefix:
-            raise SystemExit("--prefix-rows / --problem-prefix-rows need --step-rows 0")
+            raise SystemExit("--prefix-rows / --problem-prefix-rows / --masked-rows need --step-rows 0")
     else:
         step_mode = cfg.step_rows is not None and not prefix
     if step_mode:
@@ -147,8 +147,8 @@ def recipe(args):
             raise SystemExit("--correct-share applies to whole-solution rows (--step-rows 0)")
         over.update(step_rows=step, solution_rows=None)
     elif prefix:
-        rows = "prefix" if args.prefix_rows else "problem_prefix"
-        over.update(step_rows=None, solution_rows=None, train_on_last_step_only=True)
+        rows = "prefix" if args.prefix_rows else "masked" if args.masked_rows else "problem_prefix"
+        over.update(step_rows=None, solution_rows=None, train_on_last_step_only=rows != "masked")
     else:
         rows = "solution"
         sol = {**(cfg.solution_rows or {}), "error_repeats": repeats}
@@ -625,6 +625,10 @@ def build_parser():
                     help="train on one row per step WITH the problem and every earlier step "
                          "(prmlib.prm.step_rows.prefix_rows), wrong-step rows --oversample-errors times, at "
                          "most POS_RATIO right-step rows per wrong one")
+    ap.add_argument("--masked-rows", default=None, metavar="KEEP_ERR,KEEP_COR",
+                    help="whole solutions with right-step labels kept with these probabilities (in rows with / "
+                         "without a wrong step), erroneous rows --oversample-errors times with their own masks "
+                         "(prmlib.prm.step_rows.masked_solution_rows; 0.35,0.7 matches --problem-prefix-rows 4)")
     ap.add_argument("--correct-share", type=float, default=None,
                     help="with whole-solution rows: share of fully correct training solutions kept")
     ap.add_argument("--budget-seconds", type=float, default=180.0,
@@ -666,6 +670,12 @@ def main(argv=None) -> int:
 
         stepwise = prefix_rows(stepwise, negative_repeats=oversample,
                                positives_per_negative=args.problem_prefix_rows, seed=cfg.seed)
+    elif rows_kind == "masked":
+        from prmlib.prm.step_rows import masked_solution_rows
+
+        keep_err, keep_cor = (float(x) for x in args.masked_rows.split(","))
+        stepwise = masked_solution_rows(stepwise, error_repeats=oversample, keep_right_erroneous=keep_err,
+                                        keep_right_correct=keep_cor, seed=cfg.seed)
 
     model, tok = tiny_pair(texts, cfg.tiny, cfg.seed)
     n_params = sum(p.numel() for p in model.parameters())
@@ -726,7 +736,7 @@ def main(argv=None) -> int:
         "rows": rows_kind, "step_rows": (cfg.step_rows["context_steps"] + 1) if cfg.step_rows else 0,
         "pos_ratio": (cfg.step_rows or {}).get("positives_per_negative"), "oversample_errors": oversample,
         "correct_share": (cfg.solution_rows or {}).get("correct_share", 1.0) if cfg.solution_rows else None,
-        "prefix_rows": args.prefix_rows, "problem_prefix_rows": args.problem_prefix_rows,
+        "prefix_rows": args.prefix_rows, "problem_prefix_rows": args.problem_prefix_rows, "masked_rows": args.masked_rows,
         "policy_overrides": policy, "world": args.world, "numbers": numbers_of(tiny), "surface": args.surface,
         "per_difficulty": ev["per_difficulty"],
         **({"error_kind_recall": error_kind_recall(ev["predictions"], test_rows)} if args.kinds else {}),

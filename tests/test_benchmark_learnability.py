@@ -68,6 +68,11 @@ def test_the_recipe_comes_from_the_config_and_options_override_only_when_given(t
         bench.recipe(parse(["--layers", "2", "--config", str(CONFIGS / "lessons_cpu.yaml")]))
     with pytest.raises(SystemExit):
         bench.recipe(parse(["--step-rows", "3", "--problem-prefix-rows", "2"]))
+    cfg, rows, repeats = bench.recipe(parse(["--config", str(CONFIGS / "lessons_cpu.yaml"), "--masked-rows", "0.35,0.7"]))
+    assert rows == "masked" and repeats == 2 and not cfg.train_on_last_step_only  # every kept label trains
+    assert cfg.solution_rows is None and cfg.step_rows is None  # the benchmark builds the rows itself
+    with pytest.raises(SystemExit):
+        bench.recipe(parse(["--step-rows", "0", "--masked-rows", "0.3,0.6", "--problem-prefix-rows", "2"]))
 
 
 def test_the_splits_come_from_the_library_balanced_and_held_out():

@@ -60,6 +60,24 @@ def test_tokenize_stepwise_hard_and_soft_share_positions(tok):
         assert [s["labels"][i] for i in sep_positions] == pytest.approx(srow["labels"])
 
 
+def test_unsupervised_steps_stay_in_the_text_without_a_target(tok):
+    from prmlib.prm.step_rows import UNSUPERVISED
+    from prmlib.prm.train import as_stepwise_dataset, tokenize_stepwise
+
+    sep_id = tok.convert_tokens_to_ids(SEP)
+    hard_row = dict(ROWS[1], labels=[float(UNSUPERVISED), 0.0, float(UNSUPERVISED)])
+    soft_row = dict(ROWS[1], labels=[float(UNSUPERVISED), 0.25, 1.0])
+    for row, kind, targets in ((hard_row, "hard", [0]), (soft_row, "soft", [0.25, 1.0])):
+        out, stats = tokenize_stepwise(as_stepwise_dataset([row], kind), tok, SEP, kind, max_length=None)
+        seps = [i for i, t in enumerate(out[0]["input_ids"]) if t == sep_id]
+        assert len(seps) == 3  # every step is still in the text
+        assert out[0]["labels"][seps[0]] == -100
+        assert [out[0]["labels"][i] for i in _label_positions(out[0])] == pytest.approx(targets)
+        assert stats["labels"] == len(targets) and stats["labels_lost_to_truncation"] == 0
+    with pytest.raises(ValueError, match="not 0/1"):
+        as_stepwise_dataset([dict(ROWS[1], labels=[float(UNSUPERVISED), 0.5, 0.0])], "hard")
+
+
 def test_truncation_losses_are_counted(tok):
     from trl.experimental.prm import PRMTrainer
 

@@ -113,6 +113,41 @@ def test_solution_rows_repeat_erroneous_solutions_and_subsample_correct_ones():
         solution_rows(rows, error_repeats=0)
 
 
+def test_masked_solution_rows_keep_every_wrong_label_and_mask_right_ones_at_random():
+    from prmlib.prm.step_rows import UNSUPERVISED, masked_solution_rows, solution_rows
+
+    wrong = [{"prompt": f"W{i}", "completions": ["a", "b", "c", "d"], "labels": [True, True, True, False]}
+             for i in range(400)]
+    right = [{"prompt": f"R{i}", "completions": ["a", "b", "c"], "labels": [True, True, True]} for i in range(400)]
+    out = masked_solution_rows(wrong + right, error_repeats=2, keep_right_erroneous=0.25, keep_right_correct=0.6,
+                               seed=0)
+    w_rows = [r for r in out if r["prompt"].startswith("W")]
+    r_rows = [r for r in out if r["prompt"].startswith("R")]
+    assert len(w_rows) == 800 and all(r["labels"][-1] == 0.0 for r in w_rows)  # every wrong label, twice
+    assert all(r["completions"] == ["a", "b", "c", "d"] for r in w_rows)  # the text is never cut
+    kept_w = sum(x == 1.0 for r in w_rows for x in r["labels"]) / (3 * 800)
+    kept_r = sum(x == 1.0 for r in r_rows for x in r["labels"]) / (3 * 400)
+    assert 0.21 < kept_w < 0.29 and 0.55 < kept_r < 0.65
+    assert all(x in (0.0, 1.0, UNSUPERVISED) for r in out for x in r["labels"])
+    copies = {}
+    for r in w_rows:
+        copies.setdefault(r["prompt"], []).append(r["labels"])
+    differ = sum(a != b for a, b in copies.values())  # each copy draws its own mask: P(same) = 0.625^3
+    assert 250 < differ < 350
+    assert len(r_rows) < 400  # correct rows whose every label was masked are dropped
+    full = masked_solution_rows(ROWS, error_repeats=2, keep_right_erroneous=1.0, keep_right_correct=1.0, seed=3)
+    plain = solution_rows(ROWS, error_repeats=2, seed=3)
+    assert sorted((r["prompt"], r["labels"]) for r in full) == sorted((r["prompt"], [float(x) for x in r["labels"]])
+                                                                     for r in plain)
+    none = masked_solution_rows(ROWS, keep_right_erroneous=0.0, keep_right_correct=0.0)
+    assert [r["labels"] for r in none] == [[UNSUPERVISED, UNSUPERVISED, 0.0]] * 2
+    assert masked_solution_rows(ROWS, seed=5) == masked_solution_rows(ROWS, seed=5)
+    with pytest.raises(ValueError):
+        masked_solution_rows(ROWS, keep_right_correct=1.5)
+    with pytest.raises(ValueError, match="labels"):
+        masked_solution_rows([{"prompt": "P", "completions": ["x"], "labels": [True, False]}])
+
+
 @pytest.mark.parametrize("name,types,rows_key", [
     ("lessons_cpu.yaml", ["sliding_attention", "sliding_attention", "full_attention"], None),
     ("lessons_windowed_cpu.yaml", ["sliding_attention", "sliding_attention"], "context_steps"),

@@ -4,7 +4,8 @@ Input rows are TRL stepwise-supervision rows
 ``{"prompt": str, "completions": [step, ...], "labels": [bool | float, ...]}``. They are
 tokenised as TRL's ``PRMTrainer`` does (``prompt + step_1 + SEP + step_2 + SEP + ...``, the label
 of step *i* on its ``SEP`` token); a step that contains the separator is refused, and labels cut
-by ``max_length`` are counted rather than lost silently.
+by ``max_length`` are counted rather than lost silently. A label equal to
+:data:`prmlib.prm.step_rows.UNSUPERVISED` (-100) keeps the step in the text without a target.
 
 Example::
 
@@ -20,6 +21,8 @@ import logging
 import math
 import random
 from typing import Any
+
+from prmlib.prm.step_rows import UNSUPERVISED
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +58,8 @@ def as_stepwise_dataset(data: Any, label_type: str = "hard", name: str = "datase
         for lab in labels:
             if lab is None or (isinstance(lab, float) and math.isnan(lab)):
                 raise ValueError(f"{where}: missing label {lab!r}")
+            if not isinstance(lab, bool) and float(lab) == UNSUPERVISED:
+                continue  # a step in the text without a target (step_rows.masked_solution_rows)
             if label_type == "hard" and not (isinstance(lab, bool) or float(lab) in (0.0, 1.0)):
                 raise ValueError(f"{where}: label {lab!r} is not 0/1; use label_type='soft' or binarise it")
             if label_type == "soft" and not 0.0 <= float(lab) <= 1.0:
@@ -98,7 +103,8 @@ def _tokenize_row(row, tokenizer, separator, max_length, max_completion_length, 
             "max_completion_length": max_completion_length, "train_on_last_step_only": train_on_last_step_only,
             "is_eval": is_eval}
     out = (tokenize_soft_row(row, **args) if label_type == "soft" else PRMTrainer.tokenize_row(row, **args))
-    wanted = 1 if (train_on_last_step_only and not is_eval) else len(row["labels"])
+    targets = [isinstance(lab, bool) or float(lab) != UNSUPERVISED for lab in row["labels"]]
+    wanted = int(targets[-1]) if (train_on_last_step_only and not is_eval) else sum(targets)
     kept = sum(1 for lab in out["labels"] if lab != -100)
     out["num_labels_wanted"] = wanted
     out["num_labels_kept"] = kept

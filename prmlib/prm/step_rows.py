@@ -17,7 +17,9 @@ the tokens the window reaches (``context_steps`` whole steps is a close, cheap a
 For PRMs with a global view (a full-attention layer), whose rows must keep the problem:
 :func:`prefix_rows` (one row per step: problem + every step up to it, only it supervised) and
 :func:`solution_rows` (whole solutions, erroneous ones repeated, correct ones optionally
-subsampled). docs/synthetic_surface.md, "The lessons' PRM recipe", measures them.
+subsampled) and :func:`masked_solution_rows` (whole solutions with right-step labels dropped at
+random, :data:`UNSUPERVISED`: the label balance of prefix rows at the cost of whole rows).
+docs/synthetic_surface.md, "The lessons' PRM recipe", measures them.
 """
 
 from __future__ import annotations
@@ -25,6 +27,10 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+UNSUPERVISED = -100
+"""A step label that means "not supervised": the step stays in the row's text, its separator gets
+no target (TRL's and the soft loss's ignore index). Accepted by :func:`prmlib.prm.data.as_stepwise_dataset`."""
 
 
 def step_rows(rows: Iterable[Mapping[str, Any]], context_steps: int = 1, negative_repeats: int = 1,
@@ -134,5 +140,47 @@ def solution_rows(rows: Iterable[Mapping[str, Any]], error_repeats: int = 1, cor
     if correct_share < 1.0:
         right = rng.sample(right, round(correct_share * len(right)))
     out = wrong * error_repeats + right
+    rng.shuffle(out)
+    return out
+
+
+def masked_solution_rows(rows: Iterable[Mapping[str, Any]], error_repeats: int = 2, keep_right_erroneous: float = 0.35,
+                         keep_right_correct: float = 0.7, seed: int = 0) -> list[dict[str, Any]]:
+    """Whole-solution rows whose right-step labels are kept only at random (the others become
+    :data:`UNSUPERVISED`); every wrong-step label is kept.
+
+    A causal model computes the same score for a step whether the row ends there or goes on, so
+    :func:`prefix_rows` (wrong steps ``r`` times, right steps subsampled) has, in expectation, the
+    gradient of whole rows whose wrong steps count ``r`` times and whose right steps count with the
+    kept share; this builds those whole rows, at the cost of one pass per solution instead of one
+    per step. Each copy of an erroneous row draws its own mask. The defaults (2 copies, 0.35 and
+    0.7) match ``prefix_rows(negative_repeats=2, positives_per_negative=4)`` on the synthetic
+    world's data (one wrong step per 5.7 right ones, a third of the right ones in erroneous rows).
+    docs/synthetic_surface.md (session 6) measures it against the plain whole rows.
+
+    Args:
+        rows: ``{"prompt", "completions", "labels"}`` rows (labels bool, 0/1 or floats; < 0.5 is wrong).
+        error_repeats: copies of every row that has a wrong step.
+        keep_right_erroneous: probability of keeping a right-step label in a row with a wrong step.
+        keep_right_correct: probability of keeping a right-step label in a row without one.
+        seed: for the masks and the final shuffle.
+
+    Returns:
+        Shuffled rows, same fields as the input; rows left without any label are dropped.
+    """
+    if error_repeats < 1 or not (0.0 <= keep_right_erroneous <= 1.0 and 0.0 <= keep_right_correct <= 1.0):
+        raise ValueError("error_repeats must be >= 1 and the keep probabilities in [0, 1]")
+    rng = random.Random(seed)
+    out = []
+    for r in rows:
+        if len(r["completions"]) != len(r["labels"]):
+            raise ValueError(f"a row has {len(r['completions'])} steps but {len(r['labels'])} labels")
+        labels = list(r["labels"])
+        erroneous = any(float(x) < 0.5 for x in labels)
+        keep = keep_right_erroneous if erroneous else keep_right_correct
+        for _ in range(error_repeats if erroneous else 1):
+            masked = [float(x) if float(x) < 0.5 or rng.random() < keep else float(UNSUPERVISED) for x in labels]
+            if any(x != UNSUPERVISED for x in masked):
+                out.append({"prompt": r["prompt"], "completions": list(r["completions"]), "labels": masked})
     rng.shuffle(out)
     return out
