@@ -87,11 +87,11 @@ def recipe(args):
     Options left at ``None`` keep the config's value. Protocol settings of the benchmark (hard
     labels, no eval split, no evaluation before training, no progress bars) are set here too.
     Returns ``(config, rows, repeats)``: ``rows`` is ``"step"`` (one row per step, ``config.step_rows``),
-    ``"solution"`` (whole solutions, ``config.solution_rows``), ``"prefix"`` (``--prefix-rows``) or
-    ``"problem_prefix"`` (``--problem-prefix-rows``); the last two are built here, so the config
-    has neither ``step_rows`` nor ``solution_rows`` then. ``repeats``: copies of each wrong-step row
-    or erroneous solution (``--oversample-errors``, else the config's ``negative_repeats`` or
-    ``error_repeats``).
+    ``"solution"`` (whole solutions, ``config.solution_rows``), ``"problem_prefix"`` (one row per step
+    with the problem, ``config.prefix_rows``: the config's or ``--problem-prefix-rows``), ``"prefix"``
+    (``--prefix-rows``) or ``"masked"`` (``--masked-rows``); the last two are built by the benchmark,
+    so the config has no row setting then. ``repeats``: copies of each wrong-step row or erroneous
+    solution (``--oversample-errors``, else the config's ``negative_repeats`` or ``error_repeats``).
     """
     from prmlib.prm.config import PRMTrainConfig
     from prmlib.tiny import layer_types_list
@@ -124,7 +124,7 @@ def recipe(args):
 
     # training rows
     repeats = (args.oversample_errors or (cfg.step_rows or {}).get("negative_repeats")
-               or (cfg.solution_rows or {}).get("error_repeats") or 1)
+               or (cfg.solution_rows or {}).get("error_repeats") or (cfg.prefix_rows or {}).get("negative_repeats") or 1)
     prefix = args.prefix_rows or args.problem_prefix_rows is not None or args.masked_rows is not None
     if sum((args.prefix_rows, args.problem_prefix_rows is not None, args.masked_rows is not None)) > 1:
         raise SystemExit("give at most one of --prefix-rows, --problem-prefix-rows and --masked-rows")
@@ -134,6 +134,7 @@ def recipe(args):
             raise SystemExit("--prefix-rows / --problem-prefix-rows / --masked-rows need --step-rows 0")
     else:
         step_mode = cfg.step_rows is not None and not prefix
+        prefix = prefix or cfg.prefix_rows is not None  # the config's own prefix rows
     if step_mode:
         rows = "step"
         step = dict(cfg.step_rows or {})
@@ -145,16 +146,21 @@ def recipe(args):
             step["positives_per_negative"] = args.pos_ratio
         if args.correct_share is not None:
             raise SystemExit("--correct-share applies to whole-solution rows (--step-rows 0)")
-        over.update(step_rows=step, solution_rows=None)
+        over.update(step_rows=step, solution_rows=None, prefix_rows=None)
     elif prefix:
         rows = "prefix" if args.prefix_rows else "masked" if args.masked_rows else "problem_prefix"
-        over.update(step_rows=None, solution_rows=None, train_on_last_step_only=rows != "masked")
+        over.update(step_rows=None, solution_rows=None, prefix_rows=None, train_on_last_step_only=rows == "prefix")
+        if rows == "problem_prefix":  # built by train_prm (config.prefix_rows), as `prmlib train` does
+            pre = {**(cfg.prefix_rows or {}), "negative_repeats": repeats}
+            if args.problem_prefix_rows is not None:
+                pre["positives_per_negative"] = args.problem_prefix_rows
+            over["prefix_rows"] = pre
     else:
         rows = "solution"
         sol = {**(cfg.solution_rows or {}), "error_repeats": repeats}
         if args.correct_share is not None:
             sol["correct_share"] = args.correct_share
-        over.update(step_rows=None, solution_rows=sol)
+        over.update(step_rows=None, solution_rows=sol, prefix_rows=None)
     if args.pos_ratio is not None and not step_mode:
         raise SystemExit("--pos-ratio applies to step rows (--step-rows K > 0)")
     over.update(label_type="hard", eval_fraction=0.0, eval_before_training=False, output_dir=args.output_dir,
@@ -665,11 +671,6 @@ def main(argv=None) -> int:
     texts = [r["prompt"] for r in stepwise] + [s for r in stepwise for s in r["completions"]]  # as train_prm
     if rows_kind == "prefix":
         stepwise = prefix_training_rows(stepwise, oversample, cfg.seed)
-    elif rows_kind == "problem_prefix":
-        from prmlib.prm.step_rows import prefix_rows
-
-        stepwise = prefix_rows(stepwise, negative_repeats=oversample,
-                               positives_per_negative=args.problem_prefix_rows, seed=cfg.seed)
     elif rows_kind == "masked":
         from prmlib.prm.step_rows import masked_solution_rows
 
@@ -736,7 +737,7 @@ def main(argv=None) -> int:
         "rows": rows_kind, "step_rows": (cfg.step_rows["context_steps"] + 1) if cfg.step_rows else 0,
         "pos_ratio": (cfg.step_rows or {}).get("positives_per_negative"), "oversample_errors": oversample,
         "correct_share": (cfg.solution_rows or {}).get("correct_share", 1.0) if cfg.solution_rows else None,
-        "prefix_rows": args.prefix_rows, "problem_prefix_rows": args.problem_prefix_rows, "masked_rows": args.masked_rows,
+        "prefix_rows": args.prefix_rows, "problem_prefix_rows": (cfg.prefix_rows or {}).get("positives_per_negative") if cfg.prefix_rows else None, "masked_rows": args.masked_rows,
         "policy_overrides": policy, "world": args.world, "numbers": numbers_of(tiny), "surface": args.surface,
         "per_difficulty": ev["per_difficulty"],
         **({"error_kind_recall": error_kind_recall(ev["predictions"], test_rows)} if args.kinds else {}),

@@ -73,6 +73,9 @@ def test_the_recipe_comes_from_the_config_and_options_override_only_when_given(t
     assert cfg.solution_rows is None and cfg.step_rows is None  # the benchmark builds the rows itself
     with pytest.raises(SystemExit):
         bench.recipe(parse(["--step-rows", "0", "--masked-rows", "0.3,0.6", "--problem-prefix-rows", "2"]))
+    cfg, rows, repeats = bench.recipe(parse(["--config", str(CONFIGS / "lessons_cpu.yaml"), "--problem-prefix-rows", "4"]))
+    assert rows == "problem_prefix" and cfg.solution_rows is None  # train_prm builds them, as `prmlib train` would
+    assert cfg.prefix_rows == {"negative_repeats": 2, "positives_per_negative": 4}
 
 
 def test_the_splits_come_from_the_library_balanced_and_held_out():

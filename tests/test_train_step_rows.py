@@ -74,6 +74,27 @@ def test_train_prm_with_step_rows_and_a_windowed_number_sense_model(tmp_path):
     assert m["eval_num_step_labels"] > held  # eval rows keep all their steps
 
 
+def test_train_prm_with_prefix_rows_trains_one_label_per_row_with_the_problem(tmp_path):
+    """``prefix_rows`` in the config: one row per step with the problem, only that step supervised."""
+    from prmlib.prm.config import PRMTrainConfig
+    from prmlib.prm.train import train_prm
+
+    rows = [{"prompt": f"Ann has {i} apples and Bob has 3 more.", "completions": [f"Next, {i} + 3 = {i + 3}.",
+             f"So Bob has {i + 3 + (i % 3 == 0)}."], "labels": [True, i % 3 != 0]} for i in range(2, 14)]
+    wrong = sum(not x for r in rows for x in r["labels"])
+    right = sum(x for r in rows for x in r["labels"])
+    res = train_prm(rows, "tiny", output_dir=str(tmp_path / "run"), num_train_epochs=1, learning_rate=1e-3,
+                    per_device_train_batch_size=8, eval_fraction=0.0, seed=0, torch_num_threads=1,
+                    tiny={"hidden_size": 64, "num_attention_heads": 2, "sliding_window": 8,
+                          "layer_types": ["sliding_attention", "full_attention"]},
+                    prefix_rows={"negative_repeats": 3})
+    assert res.model.config.layer_types == ["sliding_attention", "full_attention"]
+    assert res.metrics["num_train_rows"] == right + 3 * wrong  # one row per step, wrong ones three times
+    assert res.metrics["num_train_labels"] == right + 3 * wrong  # ... and one label in each
+    with pytest.raises(ValueError, match="at most one of"):
+        PRMTrainConfig(prefix_rows={"negative_repeats": 2}, solution_rows={"error_repeats": 2})
+
+
 def test_prefix_rows_keep_the_problem_and_every_earlier_step():
     from prmlib.prm.step_rows import prefix_rows
 

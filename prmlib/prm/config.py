@@ -18,6 +18,8 @@ from typing import Any
 DEFAULT_SEPARATOR = "<extra_0>"
 LABEL_TYPES = ("hard", "soft")
 DEFAULT_TINY = {"hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 2, "vocab_size": 512}
+# PRMTrainConfig fields added after lesson runs were stored: to_dict leaves them out while unset.
+_NEWER_FIELDS = ("prefix_rows",)
 
 
 @dataclass
@@ -66,8 +68,11 @@ class PRMTrainConfig:
             "negative_repeats": 2}``; ``None`` trains on whole solutions.
         solution_rows: train on whole solutions reweighted towards the erroneous ones
             (:func:`prmlib.prm.step_rows.solution_rows`, for PRMs with a global view): its keyword
-            arguments, e.g. ``{"error_repeats": 2}``; ``None`` trains on each solution once. Not
-            together with ``step_rows``.
+            arguments, e.g. ``{"error_repeats": 2}``; ``None`` trains on each solution once.
+        prefix_rows: train on one row per step WITH the problem and every earlier step, only that
+            step supervised (:func:`prmlib.prm.step_rows.prefix_rows`, for PRMs with a global view):
+            its keyword arguments, e.g. ``{"negative_repeats": 2, "positives_per_negative": 4}``.
+            At most one of ``step_rows``, ``solution_rows`` and ``prefix_rows``.
         training_args: extra keyword arguments passed to ``PRMConfig`` unchanged.
     """
 
@@ -107,12 +112,13 @@ class PRMTrainConfig:
     tiny: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_TINY))
     step_rows: dict[str, Any] | None = None
     solution_rows: dict[str, Any] | None = None
+    prefix_rows: dict[str, Any] | None = None
     training_args: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._coerce_numbers()
-        if self.step_rows is not None and self.solution_rows is not None:
-            raise ValueError("give at most one of step_rows and solution_rows")
+        if sum(x is not None for x in (self.step_rows, self.solution_rows, self.prefix_rows)) > 1:
+            raise ValueError("give at most one of step_rows, solution_rows and prefix_rows")
         if self.label_type not in LABEL_TYPES:
             raise ValueError(f"label_type must be one of {LABEL_TYPES}, not {self.label_type!r}")
         if not self.separator:
@@ -175,8 +181,14 @@ class PRMTrainConfig:
         return cls.from_dict(data, source=str(path))
 
     def to_dict(self) -> dict[str, Any]:
-        """The fields as a plain dict (what :meth:`to_yaml` writes)."""
-        return asdict(self)
+        """The fields as a plain dict (what :meth:`to_yaml` writes). Fields added after lesson runs
+        were stored (:data:`_NEWER_FIELDS`) are left out while unset, so that the run store's keys,
+        hashes of this dict, stay the same and stored PRMs are reused."""
+        out = asdict(self)
+        for name in _NEWER_FIELDS:
+            if out.get(name) is None:
+                out.pop(name, None)
+        return out
 
     def to_yaml(self, path: str | os.PathLike) -> Path:
         """Write the fields to ``path`` (parent folders are created) and return the path."""

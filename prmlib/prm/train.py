@@ -114,7 +114,8 @@ def build_prm_config(cfg: PRMTrainConfig):
         "gradient_accumulation_steps": cfg.gradient_accumulation_steps, "warmup_steps": cfg.warmup_ratio,
         "weight_decay": cfg.weight_decay, "lr_scheduler_type": cfg.lr_scheduler_type, "max_length": cfg.max_length,
         "max_completion_length": cfg.max_completion_length, "step_separator": cfg.separator,
-        "train_on_last_step_only": cfg.train_on_last_step_only or cfg.step_rows is not None,
+        "train_on_last_step_only": cfg.train_on_last_step_only or cfg.step_rows is not None
+        or cfg.prefix_rows is not None,
         "seed": cfg.seed, "data_seed": cfg.seed,
         "bf16": bf16, "use_cpu": use_cpu, "gradient_checkpointing": cfg.gradient_checkpointing,
         "logging_steps": cfg.logging_steps, "save_strategy": cfg.save_strategy, "save_steps": cfg.save_steps,
@@ -218,6 +219,13 @@ def _train(dataset, base_model, cfg: PRMTrainConfig, tokenizer, eval_dataset, sa
         from prmlib.prm.step_rows import solution_rows
 
         train_ds = Dataset.from_list(solution_rows(train_ds, **{"seed": cfg.seed, **cfg.solution_rows}))
+    elif cfg.prefix_rows is not None:
+        from datasets import Dataset
+
+        from prmlib.prm.step_rows import prefix_rows
+
+        train_ds = Dataset.from_list(prefix_rows(train_ds, **{"seed": cfg.seed, **cfg.prefix_rows}))
+        last_only = True
     tok_args = {"separator": cfg.separator, "label_type": cfg.label_type, "max_length": cfg.max_length,
                 "max_completion_length": cfg.max_completion_length,
                 "train_on_last_step_only": last_only, "num_proc": cfg.dataset_num_proc}
