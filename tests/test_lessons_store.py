@@ -66,7 +66,7 @@ def test_store_datasets_and_models(tmp_path):
 # -- profiles -------------------------------------------------------------------------------
 def test_shipped_profiles_load():
     names = available_profiles()
-    for name in ("smoke", "cpu", "cpu-vllm", "gpu-small", "paper"):
+    for name in ("smoke", "cpu", "cpu-long", "cpu-vllm", "gpu-small", "paper"):
         assert name in names
         p = load_profile(name)
         assert p.name == name

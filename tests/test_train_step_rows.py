@@ -170,8 +170,9 @@ def test_masked_solution_rows_keep_every_wrong_label_and_mask_right_ones_at_rand
 
 
 @pytest.mark.parametrize("name,types,rows_key", [
-    ("lessons_cpu.yaml", ["sliding_attention", "sliding_attention", "full_attention"], None),
-    ("lessons_windowed_cpu.yaml", ["sliding_attention", "sliding_attention"], "context_steps"),
+    ("lessons_cpu.yaml", ["sliding_attention", "sliding_attention", "full_attention"], "solution_rows"),
+    ("lessons_long_cpu.yaml", ["sliding_attention", "sliding_attention", "full_attention"], "prefix_rows"),
+    ("lessons_windowed_cpu.yaml", ["sliding_attention", "sliding_attention"], "step_rows"),
 ])
 def test_lessons_recipes_load_and_build_their_models(name, types, rows_key):
     from pathlib import Path
@@ -181,7 +182,8 @@ def test_lessons_recipes_load_and_build_their_models(name, types, rows_key):
     path = Path(__file__).resolve().parents[1] / "prmlib" / "configs" / name
     cfg = PRMTrainConfig.from_yaml(path)
     assert cfg.torch_num_threads == 1 and cfg.label_type == "hard"
-    assert (cfg.step_rows is None) == (rows_key is None)
+    rows = {k: getattr(cfg, k) for k in ("step_rows", "solution_rows", "prefix_rows")}
+    assert [k for k, v in rows.items() if v is not None] == [rows_key]  # the rows each recipe names
     model, _ = build_tiny_base(["Bob has 7 apples.", "Next, Ann has 3 more than Bob; Bob has 7; 10 = 7 + 3."],
                                  cfg.tiny, seed=0)
     assert model.config.layer_types == types and model.config.sliding_window == 32

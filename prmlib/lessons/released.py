@@ -230,7 +230,7 @@ def figure(pb: pd.DataFrame, stand_in: bool, ax=None):
 
 # -- what notebook 08 calls ----------------------------------------------------------------------
 #: ProcessBench rows per subset when the notebook does not say (GPU profiles: all of them)
-DEFAULT_ROWS = {"smoke": 4, "cpu": 10, "cpu-vllm": 4}
+DEFAULT_ROWS = {"smoke": 4, "cpu": 10, "cpu-long": 10, "cpu-vllm": 4}
 #: Best-of-N problems per level scored by the stand-ins when the notebook does not say
 STAND_IN_BON_PROBLEMS = 5
 
