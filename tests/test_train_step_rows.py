@@ -135,7 +135,7 @@ def test_solution_rows_repeat_erroneous_solutions_and_subsample_correct_ones():
 
 
 def test_masked_solution_rows_keep_every_wrong_label_and_mask_right_ones_at_random():
-    from prmlib.prm.step_rows import UNSUPERVISED, masked_solution_rows, solution_rows
+    from prmlib.prm.step_rows import UNSUPERVISED, is_unsupervised, masked_solution_rows, solution_rows
 
     wrong = [{"prompt": f"W{i}", "completions": ["a", "b", "c", "d"], "labels": [True, True, True, False]}
              for i in range(400)]
@@ -150,6 +150,8 @@ def test_masked_solution_rows_keep_every_wrong_label_and_mask_right_ones_at_rand
     kept_r = sum(x == 1.0 for r in r_rows for x in r["labels"]) / (3 * 400)
     assert 0.21 < kept_w < 0.29 and 0.55 < kept_r < 0.65
     assert all(x in (0.0, 1.0, UNSUPERVISED) for r in out for x in r["labels"])
+    assert [is_unsupervised(x) for x in (UNSUPERVISED, -100.0, 0.0, 1, True, False, 0.5)] == [
+        True, True, False, False, False, False, False]
     copies = {}
     for r in w_rows:
         copies.setdefault(r["prompt"], []).append(r["labels"])

@@ -22,7 +22,7 @@ import math
 import random
 from typing import Any
 
-from prmlib.prm.step_rows import UNSUPERVISED
+from prmlib.prm.step_rows import is_unsupervised
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def as_stepwise_dataset(data: Any, label_type: str = "hard", name: str = "datase
         for lab in labels:
             if lab is None or (isinstance(lab, float) and math.isnan(lab)):
                 raise ValueError(f"{where}: missing label {lab!r}")
-            if not isinstance(lab, bool) and float(lab) == UNSUPERVISED:
+            if is_unsupervised(lab):
                 continue  # a step in the text without a target (step_rows.masked_solution_rows)
             if label_type == "hard" and not (isinstance(lab, bool) or float(lab) in (0.0, 1.0)):
                 raise ValueError(f"{where}: label {lab!r} is not 0/1; use label_type='soft' or binarise it")
@@ -103,7 +103,7 @@ def _tokenize_row(row, tokenizer, separator, max_length, max_completion_length, 
             "max_completion_length": max_completion_length, "train_on_last_step_only": train_on_last_step_only,
             "is_eval": is_eval}
     out = (tokenize_soft_row(row, **args) if label_type == "soft" else PRMTrainer.tokenize_row(row, **args))
-    targets = [isinstance(lab, bool) or float(lab) != UNSUPERVISED for lab in row["labels"]]
+    targets = [not is_unsupervised(lab) for lab in row["labels"]]
     wanted = int(targets[-1]) if (train_on_last_step_only and not is_eval) else sum(targets)
     kept = sum(1 for lab in out["labels"] if lab != -100)
     out["num_labels_wanted"] = wanted

@@ -33,6 +33,11 @@ UNSUPERVISED = -100
 no target (TRL's and the soft loss's ignore index). Accepted by :func:`prmlib.prm.data.as_stepwise_dataset`."""
 
 
+def is_unsupervised(label: Any) -> bool:
+    """True for the :data:`UNSUPERVISED` label (a bool never is: ``True == 1`` but not -100)."""
+    return not isinstance(label, bool) and float(label) == UNSUPERVISED
+
+
 def step_rows(rows: Iterable[Mapping[str, Any]], context_steps: int = 1, negative_repeats: int = 1,
               positives_per_negative: float | None = None, seed: int = 0) -> list[dict[str, Any]]:
     """One TRL stepwise row per labelled step (see the module docstring).
