@@ -356,6 +356,18 @@ d.show_figure(d.scatter(b, d.bon_column(b), "right answer, wrong step: first err
                         ylabel="first error found on right-answer,\\nwrong-step rows (%)",
                         title="Figure 7: Best-of-N hides wrong steps behind right answers"))
 d.show(reference_table("lessons_fig7_bon_vs_extracted_processbench"), "Paper, Figure 7", index=False)'''),
+    md("""
+### How high can Best-of-N go for a perfect step checker?
+
+BoN can only hide the label source if a PRM that checks steps well gains little from it. The table
+below asks what a perfect step checker would score: pick a candidate with no wrong step when there
+is one, else the one whose first wrong step comes latest. In the synthetic world a candidate with
+no wrong step has the right answer (third column), so this ceiling is about the share of problems
+with at least one clean candidate. When it sits far above the MC PRM's Best-of-N, a PRM that checks
+steps well wins at Best-of-N as well, and the two evaluations agree (docs/lessons.md, "cpu-long").
+Real policies' candidates carry no exact step labels, so the table is skipped there.
+"""),
+    code('''d.show(lesson5_bon_bias.checker_ceiling_table(run), "Best-of-N for a perfect step checker, per level")'''),
     md("## Figure 8: where the lowest step score sits"),
     code('''d.show_figure(d.compare_bars(b, "lowest step score on the last step (%)", ylabel="candidates (%)",
                              xlabel="PRM (training labels)", ours_label="lowest step score on the last step",

@@ -2,7 +2,7 @@
 
 from types import SimpleNamespace
 
-from prmlib.lessons.lesson5_bon_bias import wrong_process_table
+from prmlib.lessons.lesson5_bon_bias import checker_ceiling_table, wrong_process_table
 
 
 def _run(first_errors):
@@ -24,3 +24,21 @@ def test_share_from_the_test_set_when_candidates_have_no_labels():
     t = wrong_process_table(_run([None, 2, 1]))
     assert t.loc["level 1"].tolist() == [2, 1, 50.0]  # right answers: labels -1 and 3
     assert t.loc["level 5"].tolist() == [1, 1, 100.0]
+
+
+def test_perfect_checker_ceiling_per_level_and_overall():
+    run = _run([-1, 2, 1])
+    run.sets["bon"].append({"benchmark": "level 5", "answer_correct": [True, False, True], "first_errors": [0, 2, 1]})
+    t = checker_ceiling_table(run)
+    assert list(t.index) == ["level 1", "level 5", "all"]
+    assert t.loc["level 1"].tolist() == [1, 100.0, 100.0, 100.0]  # one clean candidate, right answer
+    # level 5: no clean candidate in either problem; the latest first error is picked (right, then wrong)
+    assert t.loc["level 5"].tolist() == [2, 0.0, 0.0, 50.0]
+    assert t.loc["all"].tolist() == [3, 100.0 / 3, 100.0, 200.0 / 3]
+
+
+def test_perfect_checker_ceiling_is_empty_without_candidate_labels():
+    from prmlib.lessons.display import Skipped
+
+    t = checker_ceiling_table(_run([None, 2, 1]))
+    assert isinstance(t, Skipped) and "exact step labels" in t.reason

@@ -75,6 +75,9 @@ def test_lesson_tables_have_their_columns(run):
                                                                 for t in run.profile.mc["thresholds"]]
     t5 = lesson5_bon_bias.wrong_process_table(run)
     assert list(t5.columns) == ["right answers", "with a wrong step", "share (%)"]
+    ceiling = lesson5_bon_bias.checker_ceiling_table(run)
+    assert ceiling.loc["all", "problems"] == len(run.sets["bon"]) == ceiling["problems"].iloc[:-1].sum()
+    assert ((ceiling.iloc[:, 1:] >= 0) & (ceiling.iloc[:, 1:] <= 100)).all().all()
     assert {"min", "product", "last", "mean", "paper min", "paper product", "paper last"} <= set(
         lesson6_scoring.table(run).columns)
     assert lesson3_consensus.filter_summary(run)["solutions"].sum() == len(run.train_solutions)

@@ -42,6 +42,46 @@ def _share_table(pairs) -> pd.DataFrame:
     return t
 
 
+def checker_ceiling_table(run) -> pd.DataFrame:
+    """Per level (and overall): how far a perfect step checker gets in Best-of-N.
+
+    Columns: ``problems``; ``with an all-right candidate (%)``: problems where at least one of the
+    N candidates has no wrong step; ``all-right candidates with the right answer (%)``; and
+    ``perfect step checker BoN (%)``: the accuracy of picking a candidate with no wrong step when
+    there is one, else the one whose first wrong step comes latest. When this ceiling sits far
+    above majority voting and the MC PRM, BoN separates a PRM that checks steps well from one that
+    does not, and the paper's "BoN hides the label source" cannot show. Needs exact step labels on
+    the candidates (the synthetic world); for real policies it returns a :class:`Skipped` note.
+    """
+    from prmlib.lessons.display import Skipped
+
+    cols = ["problems", "with an all-right candidate (%)", "all-right candidates with the right answer (%)",
+            "perfect step checker BoN (%)"]
+    bon = run.sets["bon"]
+    if not bon or any(fe is None for rec in bon for fe in rec["first_errors"]):
+        return Skipped("the Best-of-N candidates carry no exact step labels (a real policy): "
+                       "a perfect step checker cannot be simulated")
+    acc: dict[str, list[int]] = {}
+    for rec in bon:
+        fe, ok = [int(x) for x in rec["first_errors"]], [bool(x) for x in rec["answer_correct"]]
+        clean = [o for f, o in zip(fe, ok) if f < 0]
+        latest = max(range(len(fe)), key=lambda i: (fe[i] < 0, fe[i]))  # no error first, else the latest
+        for level in (rec["benchmark"], "all"):
+            d = acc.setdefault(level, [0, 0, 0, 0, 0])
+            d[0] += 1
+            d[1] += int(bool(clean))
+            d[2] += len(clean)
+            d[3] += sum(clean)
+            d[4] += int(ok[latest])
+    rows = {lv: [n, 100.0 * has / n, 100.0 * right / max(clean, 1), 100.0 * picked / n]
+            for lv, (n, has, clean, right, picked) in acc.items()}
+    order = [lv for lv in rows if lv != "all"] + ["all"]
+    t = pd.DataFrame.from_dict({lv: rows[lv] for lv in order}, orient="index", columns=cols)
+    t["problems"] = t["problems"].astype(int)
+    t.index.name = "level"
+    return t
+
+
 def bias_table(run, names=("mc_hard", "judge", "exact", "prm800k_like")) -> pd.DataFrame:
     """Per PRM: BoN (product), accuracy on the right-answer-wrong-step test rows, lowest step on the last."""
     from prmlib.lessons.experiment import PRM_TITLES
