@@ -5,6 +5,8 @@ for BoN drift into outcome models, whose lowest step score sits on the last step
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pandas as pd
 
 from prmlib.lessons.common import Claim, r1, spearman
@@ -18,13 +20,18 @@ def wrong_process_table(run) -> pd.DataFrame:
     When the candidates carry no exact labels (real policies), the same share is read from the
     human-labelled test set instead (ProcessBench: the paper's Figure 6 data)."""
     bon = run.sets["bon"]
-    if any(fe is None for rec in bon for fe in rec["first_errors"]):
+    if not _labelled(bon):
         pairs = ((subset, bool(r["final_answer_correct"]), int(r["label"]))
                  for subset, rows in run.sets["test"].items() for r in rows)
     else:
         pairs = ((rec["benchmark"], bool(ok), int(fe))
                  for rec in bon for ok, fe in zip(rec["answer_correct"], rec["first_errors"]))
     return _share_table(pairs)
+
+
+def _labelled(bon) -> bool:
+    """True when every Best-of-N candidate carries its exact first error (the synthetic world)."""
+    return bool(bon) and all(fe is not None for rec in bon for fe in rec["first_errors"])
 
 
 def _share_table(pairs) -> pd.DataFrame:
@@ -58,23 +65,24 @@ def checker_ceiling_table(run) -> pd.DataFrame:
     cols = ["problems", "with an all-right candidate (%)", "all-right candidates with the right answer (%)",
             "perfect step checker BoN (%)"]
     bon = run.sets["bon"]
-    if not bon or any(fe is None for rec in bon for fe in rec["first_errors"]):
+    if not _labelled(bon):
         return Skipped("the Best-of-N candidates carry no exact step labels (a real policy): "
                        "a perfect step checker cannot be simulated")
-    acc: dict[str, list[int]] = {}
+    acc: dict[str, Counter] = {}
     for rec in bon:
         fe, ok = [int(x) for x in rec["first_errors"]], [bool(x) for x in rec["answer_correct"]]
         clean = [o for f, o in zip(fe, ok) if f < 0]
         latest = max(range(len(fe)), key=lambda i: (fe[i] < 0, fe[i]))  # no error first, else the latest
         for level in (rec["benchmark"], "all"):
-            d = acc.setdefault(level, [0, 0, 0, 0, 0])
-            d[0] += 1
-            d[1] += int(bool(clean))
-            d[2] += len(clean)
-            d[3] += sum(clean)
-            d[4] += int(ok[latest])
-    rows = {lv: [n, 100.0 * has / n, 100.0 * right / max(clean, 1), 100.0 * picked / n]
-            for lv, (n, has, clean, right, picked) in acc.items()}
+            c = acc.setdefault(level, Counter())
+            c["problems"] += 1
+            c["with clean"] += int(bool(clean))
+            c["clean"] += len(clean)
+            c["clean right"] += sum(clean)
+            c["picked right"] += int(ok[latest])
+    rows = {lv: [c["problems"], 100.0 * c["with clean"] / c["problems"],
+                 100.0 * c["clean right"] / max(c["clean"], 1), 100.0 * c["picked right"] / c["problems"]]
+            for lv, c in acc.items()}
     order = [lv for lv in rows if lv != "all"] + ["all"]
     t = pd.DataFrame.from_dict({lv: rows[lv] for lv in order}, orient="index", columns=cols)
     t["problems"] = t["problems"].astype(int)
