@@ -165,3 +165,35 @@ def test_prm_table_values_are_finite(run):
     t = lesson7_recipe.table(run)
     assert isinstance(t, pd.DataFrame)
     assert all(math.isfinite(x) for x in t["ProcessBench F1"])
+
+
+def test_stored_only_trains_nothing_and_marks_what_is_missing(run, run_dir, tmp_path, capsys):
+    import shutil
+
+    from prmlib.cli import main
+
+    full = {c.id: c for c in all_claims(run)}
+    copy = tmp_path / "store"
+    shutil.copytree(run_dir, copy)
+    part = LessonRun("smoke", seed=0, run_dir=copy, progress=False, stored_only=True)
+    gone = part.store.path("prm", part.store.key("prm", part._job("mc_hard_t1")["prm_inputs"]))
+    shutil.rmtree(gone)
+    prms_before = sorted(p.name for p in gone.parent.iterdir())
+
+    claims = {c.id: c for c in all_claims(part)}
+    assert "not in the store" in part.skipped["mc_hard_t1"]
+    assert not claims["C6_threshold"].holds and "not measured" in claims["C6_threshold"].ours
+    for cid in ("C2_processbench_order", "C5_hard_vs_soft", "C9_outcome_shift"):  # their PRMs are stored
+        assert claims[cid].ours == full[cid].ours and claims[cid].holds == full[cid].holds
+    with pytest.raises(LookupError, match="mc_hard_t1"):
+        part.scores("mc_hard_t1")
+
+    assert main(["lessons", "--profile", "smoke", "--seeds", "0", "--stored-only", "--run-dir", str(copy),
+                 "--no-progress"]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    last = json.loads(out[-1])
+    assert last["seeds"] == [0] and last["stored_only"] is True
+    assert last["claims"]["0"]["C6_threshold"]["holds"] is False
+    table = [line for line in out if line.startswith("| C6_threshold")]
+    assert table and "not measured" in table[0]
+    assert sorted(p.name for p in gone.parent.iterdir()) == prms_before  # nothing was trained

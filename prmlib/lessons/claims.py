@@ -39,12 +39,14 @@ def _numbers(x):
 def all_claims(run) -> list[Claim]:
     """Every claim of the run. A claim whose numbers include NaN (a PRM that could not be trained,
     e.g. no readable judgement) does not hold: it was not measured."""
+    why = ("a PRM it needs is not in the store yet" if getattr(run, "stored_only", False)
+           else "a PRM it needs could not be trained")
     out: list[Claim] = []
     for lesson in LESSONS:
         for c in lesson.claims(run):
             if any(math.isnan(v) for v in _numbers(c.values)):
                 c.holds = False
-                c.ours += " (not measured: a PRM it needs could not be trained)"
+                c.ours += f" (not measured: {why})"
             out.append(c)
     return out
 
@@ -53,3 +55,25 @@ def claims_table(claims: list[Claim]) -> pd.DataFrame:
     """claim / paper / ours / holds, one row per claim."""
     return pd.DataFrame([{"id": c.id, "lesson": c.lesson, "claim": c.claim, "paper": c.paper, "ours": c.ours,
                           "holds": "yes" if c.holds else "no"} for c in claims]).set_index("id")
+
+
+def measured(claim: Claim) -> bool:
+    """False when a number the claim needs is NaN (see :func:`all_claims`)."""
+    return not any(math.isnan(v) for v in _numbers(claim.values))
+
+
+def seeds_table(claims_by_seed: dict[int, list[Claim]]) -> pd.DataFrame:
+    """One row per claim, one column per seed: ``yes: <ours>``, ``no: <ours>`` or ``not measured``,
+    and a last column counting the seeds where it holds (``2/3``; unmeasured seeds do not count)."""
+    seeds = list(claims_by_seed)
+    cells: dict[str, dict[str, str]] = {}
+    for seed in seeds:
+        for c in claims_by_seed[seed]:
+            row = cells.setdefault(c.id, {})
+            row[f"seed {seed}"] = (("yes: " if c.holds else "no: ") + c.ours) if measured(c) else "not measured"
+    t = pd.DataFrame.from_dict(cells, orient="index").reindex(columns=[f"seed {s}" for s in seeds]).fillna("")
+    held = {cid: sum(v.startswith("yes") for v in row.values()) for cid, row in cells.items()}
+    counted = {cid: sum(v != "not measured" for v in row.values()) for cid, row in cells.items()}
+    t["holds"] = [f"{held[cid]}/{counted[cid]}" for cid in t.index]
+    t.index.name = "claim"
+    return t

@@ -75,6 +75,9 @@ def _solutions(rows) -> list[Solution]:
                      meta=json.loads(r["meta"])) for r in rows]
 
 
+_NOT_STORED = "not in the store yet"
+
+
 class LessonRun:
     """The cached chain of one profile and seed (see the module docstring).
 
@@ -83,15 +86,19 @@ class LessonRun:
         seed: the run's seed (default: the profile's first).
         run_dir: root folder of all runs; artifacts go to ``<run_dir>/<profile>/seed-<seed>/``.
         progress: show progress bars.
+        stored_only: never train a PRM: a PRM missing from the store is skipped, its metrics are NaN
+            and the claims that need it read "not measured" (for a look at a run still in progress,
+            or at another machine's store). Missing label stages are still computed.
     """
 
     def __init__(self, profile: Profile | str, seed: int | None = None, run_dir: str | Path = "runs",
-                 progress: bool = True) -> None:
+                 progress: bool = True, stored_only: bool = False) -> None:
         self.profile = profile if isinstance(profile, Profile) else load_profile(profile)
         self.seed = self.profile.seeds[0] if seed is None else int(seed)
         self.root = Path(run_dir) / self.profile.name / f"seed-{self.seed}"
         self.store = RunStore(self.root)
         self.progress = progress
+        self.stored_only = stored_only
         self.world = make_world(self.profile, self.seed)
         self.timings: dict[str, float] = {}
         self.skipped: dict[str, str] = {}  # PRM name -> why it was not trained (e.g. no rows)
@@ -275,6 +282,10 @@ class LessonRun:
                 continue
             jobs.append(self._job(n))
         todo = [j for j in jobs if not self._scored(j)]
+        if self.stored_only:
+            for j in todo:
+                self.skipped[j["name"]] = _NOT_STORED
+            return {}
         out = self._timed("prms", lambda: run_jobs(todo, workers=self.profile.workers, progress=self.progress))
         return out
 
@@ -284,18 +295,23 @@ class LessonRun:
             return False
         return self.store.done("scores", self.store.key("scores", {"prm": prm_key, "sets": job["sets_key"]}))
 
-    def scores(self, name: str) -> dict[str, Any]:
-        """Step scores of one PRM on the evaluation sets (trains and scores it if needed)."""
+    def _need(self, name: str) -> dict[str, Any]:
+        """The job of a PRM that is trained and scored (trained here unless ``stored_only``)."""
         job = self._job(name)
         if not self._scored(job):
+            if self.stored_only:
+                raise LookupError(f"PRM {name!r} is not in the store {self.root} (stored_only run)")
             self.train_all([name])
+        return job
+
+    def scores(self, name: str) -> dict[str, Any]:
+        """Step scores of one PRM on the evaluation sets (trains and scores it if needed)."""
+        job = self._need(name)
         prm_key = self.store.key("prm", job["prm_inputs"])
         return self.store.json("scores", {"prm": prm_key, "sets": job["sets_key"]}, lambda: None)[1]
 
     def model_dir(self, name: str) -> Path:
-        job = self._job(name)
-        if not self._scored(job):
-            self.train_all([name])
+        job = self._need(name)
         return self.store.path("prm", self.store.key("prm", job["prm_inputs"])) / "model"
 
     # -- 5. metrics ------------------------------------------------------------------------
@@ -312,7 +328,9 @@ class LessonRun:
             if len(self.label_rows(source, threshold)[1]) == 0:
                 self.skipped[name] = f"no training rows from label source {source!r}"
                 return missing_metrics()
-
+            if self.stored_only and not self._scored(self._job(name)):
+                self.skipped[name] = _NOT_STORED
+                return missing_metrics()
             scores = self.scores(name)
             key = stable_hash({"scores": self.store.key("prm", self._job(name)["prm_inputs"]), "sets": self._sets[0]})
             _, m = self.store.json("metrics", {"of": key, "version": 1}, lambda: prm_metrics(scores, self.sets))
