@@ -308,6 +308,13 @@ d.show_figure(d.compare_bars(t, d.bon_column(t), "paper BoN", ylabel="Best-of-N 
     md("## Figure 5: the hard-label threshold"),
     code('''d.show(lesson4_labels.threshold_table(run), "Hard-label threshold sweep (unfiltered MC data)")
 d.show_figure(lesson4_labels.figure(run))'''),
+    md("""The labels themselves, before any PRM: each training solution's MC first error at threshold t,
+scored against the exact first error like a PRM on ProcessBench. Where a wrong step still leaves
+the policy a completion that reaches the answer, threshold 0 puts the error too late or misses it;
+higher thresholds start flagging right steps (too early). If the PRM's F1 above follows this
+table, the sweep's shape comes from the labels, not from training."""),
+    code('''d.show(lesson4_labels.threshold_label_table(run),
+       "MC first errors per threshold against the exact ones (training solutions, no PRM)")'''),
     md("## Conclusion"),
     code('''d.conclusion(lesson4_labels.claims(run), run)'''),
     md("""

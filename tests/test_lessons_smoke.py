@@ -73,6 +73,15 @@ def test_lesson_tables_have_their_columns(run):
     assert t2.loc["MC hard", "paper F1"] == 40.1 and t2.loc["LLM-as-a-judge", "paper F1"] == 46.5
     assert list(lesson4_labels.threshold_table(run).index) == [f"{t}/{run.profile.sizes.k}"
                                                                 for t in run.profile.mc["thresholds"]]
+    labels = lesson4_labels.threshold_label_table(run)
+    assert list(labels.index) == list(lesson4_labels.threshold_table(run).index)
+    assert list(labels.columns) == ["F1 of the labels", "erroneous: first error found (%)", "correct: no error (%)",
+                                    "too early (%)", "too late (%)", "missed (%)"]
+    # on erroneous solutions the labels' first error is found, too early, too late or missed: 100% in all
+    where = labels[["erroneous: first error found (%)", "too early (%)", "too late (%)", "missed (%)"]].sum(axis=1)
+    assert ((where - 100.0).abs() < 1e-6).all()
+    # a stricter threshold never calls more solutions fully correct
+    assert labels["correct: no error (%)"].is_monotonic_decreasing
     t5 = lesson5_bon_bias.wrong_process_table(run)
     assert list(t5.columns) == ["right answers", "with a wrong step", "share (%)"]
     ceiling = lesson5_bon_bias.checker_ceiling_table(run)

@@ -39,6 +39,40 @@ def threshold_table(run) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("threshold")
 
 
+def threshold_label_table(run) -> pd.DataFrame:
+    """The training labels themselves, per hard-label threshold t, against the exact first errors.
+
+    No PRM is involved: each training solution's MC first error at threshold t (the first step with
+    at most t of K completions right) is scored like a PRM's prediction on ProcessBench. Columns:
+    ``F1 of the labels`` (harmonic mean of the next two), ``erroneous: first error found (%)``,
+    ``correct: no error (%)``, and where the labels put the error on erroneous solutions:
+    ``too early (%)``, ``too late (%)``, ``missed (%)``. Read beside :func:`threshold_table`: if
+    the PRM's F1 follows the labels' F1 across t, the sweep's shape comes from the labels. Needs
+    exact step labels on the training solutions; a real world returns a :class:`Skipped` note.
+    """
+    from prmlib.eval.processbench import processbench_f1
+    from prmlib.lessons.display import Skipped
+
+    if not run.world.has_exact_labels:
+        return Skipped("the training solutions carry no exact step labels (a real policy)")
+    exact = [int(sol.meta["first_error"]) for sol in run.train_solutions]
+    erroneous = [i for i, fe in enumerate(exact) if fe >= 0]
+    rows = []
+    for t, _ in threshold_names(run):
+        mc = []
+        for res in run.mc_results:
+            hard = res.hard_labels(t)
+            mc.append(len(hard) - 1 if hard and not hard[-1] else -1)
+        m = processbench_f1(mc, exact)
+        n = max(len(erroneous), 1)
+        rows.append({"threshold": f"{t}/{run.profile.sizes.k}", "F1 of the labels": m["f1"],
+                     "erroneous: first error found (%)": m["error_acc"], "correct: no error (%)": m["correct_acc"],
+                     "too early (%)": 100.0 * sum(0 <= mc[i] < exact[i] for i in erroneous) / n,
+                     "too late (%)": 100.0 * sum(mc[i] > exact[i] for i in erroneous) / n,
+                     "missed (%)": 100.0 * sum(mc[i] < 0 for i in erroneous) / n})
+    return pd.DataFrame(rows).set_index("threshold")
+
+
 def claims(run) -> list[Claim]:
     f1 = {n: run.metrics(n)["processbench"]["avg_f1"] for n in NAMES}
     before, after = f1["mc_hard"] - f1["mc_soft"], f1["consensus_hard"] - f1["consensus_soft"]
