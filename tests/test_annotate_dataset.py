@@ -135,3 +135,15 @@ def test_errors():
     early = MCResult(**{**res.to_dict(), "strategy": "early_stop", "counts": [1, 1, 0, None], "drawn": [1, 1, 8, 0]})
     with pytest.raises(ValueError, match="soft labels need complete counts"):
         stepwise_rows_from_results([sol], [early], labels="soft")
+
+
+def test_first_error_at_any_threshold():
+    _, res = _one()  # counts 8, 3, 0, 5 of 8
+    assert res.first_error_at() == res.first_error == 2
+    assert res.first_error_at(3) == 1  # 3 of 8 is not more than 3
+    assert res.first_error_at(7) == 1  # 8 of 8 is more than 7; 3 of 8 is not
+    clean = MCResult(**{**res.to_dict(), "counts": [8, 8, 8, 8], "labels": [True] * 4, "first_error": -1})
+    assert clean.first_error_at() == -1 and clean.first_error_at(7) == -1
+    early = MCResult(**{**res.to_dict(), "strategy": "early_stop", "counts": [1, 1, 0, None], "drawn": [1, 1, 8, 0]})
+    with pytest.raises(ValueError, match="only decide labels at threshold 0"):
+        early.first_error_at(2)

@@ -35,11 +35,6 @@ def _judge_index(rec: dict[str, Any] | None) -> int | None:
     return None if rec is None else rec["judge"]["index"]
 
 
-def _mc_first_error(res: MCResult, threshold: int | None) -> int:
-    hard = res.hard_labels(threshold)
-    return len(hard) - 1 if hard and not hard[-1] else -1
-
-
 def stepwise_rows_from_results(
     solutions: Sequence[Solution],
     mc_results: Sequence[MCResult] | None = None,
@@ -115,7 +110,7 @@ def stepwise_rows_from_results(
             raise ValueError(f"solutions[{idx}] has no labels (labels='exact' reads Solution.labels)")
     if solution_ids is None:
         solution_ids = [solution_id(sol.problem, sol.steps) for sol in solutions]
-    mc_fe = [_mc_first_error(res, threshold) for res in mc_results] if mc_results is not None else [None] * n
+    mc_fe = [res.first_error_at(threshold) for res in mc_results] if mc_results is not None else [None] * n
     jd = list(judge_indices) if judge_indices is not None else [None] * n
     decision = None
     if mc_results is not None and judge_indices is not None:

@@ -139,6 +139,11 @@ class MCResult:
             raise ValueError(f"{self.strategy} counts only decide labels at threshold {self.threshold}")
         return hard_labels(self.counts, self.k, threshold)
 
+    def first_error_at(self, threshold: int | None = None) -> int:
+        """Index of the first negative step at ``threshold`` (the run's by default), -1 if none."""
+        hard = self.hard_labels(threshold)
+        return len(hard) - 1 if hard and not hard[-1] else -1
+
     def soft_labels(self, threshold: int = 0) -> list[float]:
         if not self.complete:
             raise ValueError(f"soft labels need complete counts; strategy {self.strategy!r} stops early")

@@ -59,10 +59,7 @@ def threshold_label_table(run) -> pd.DataFrame:
     erroneous = [i for i, fe in enumerate(exact) if fe >= 0]
     rows = []
     for t, _ in threshold_names(run):
-        mc = []
-        for res in run.mc_results:
-            hard = res.hard_labels(t)
-            mc.append(len(hard) - 1 if hard and not hard[-1] else -1)
+        mc = [res.first_error_at(t) for res in run.mc_results]
         m = processbench_f1(mc, exact)
         n = max(len(erroneous), 1)
         rows.append({"threshold": f"{t}/{run.profile.sizes.k}", "F1 of the labels": m["f1"],
