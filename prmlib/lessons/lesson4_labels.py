@@ -94,9 +94,13 @@ def figure(run, ax=None):
 
     t = threshold_table(run)
     ax = ax or plt.subplots(figsize=(6, 3.5))[1]
-    ax.plot(range(len(t)), t["ProcessBench F1"], marker="o", label="ours")
+    ax.plot(range(len(t)), t["ProcessBench F1"], marker="o", label="our PRMs (each trained on its threshold's labels)")
     if t["paper F1"].notna().all():
         ax.plot(range(len(t)), t["paper F1"], marker="s", linestyle="--", label="paper (Figure 5)")
+    labels = threshold_label_table(run)
+    if isinstance(labels, pd.DataFrame):  # a world with exact labels: the training labels' own F1
+        ax.plot(range(len(t)), labels["F1 of the labels"], marker="^", linestyle=":",
+                label="the MC labels themselves (no PRM)")
     ax.set_xticks(range(len(t)), t.index)
     ax.set_xlabel("hard-label threshold (positive iff more than t of K rollouts right)")
     ax.set_ylabel("ProcessBench-style F1 (%)")
