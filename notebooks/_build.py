@@ -375,6 +375,10 @@ steps well wins at Best-of-N as well, and the two evaluations agree (docs/lesson
 Real policies' candidates carry no exact step labels, so the table is skipped there.
 """),
     code('''d.show(lesson5_bon_bias.checker_ceiling_table(run), "Best-of-N for a perfect step checker, per level")'''),
+    md("""Best-of-N per level, for the perfect step checker and for the PRMs. Where a PRM falls below
+majority voting it picks wrong answers that most candidates avoid; where the checker gets no
+clean candidate (the hardest level) a PRM can beat it by preferring a right answer with a wrong step."""),
+    code('''d.show(lesson5_bon_bias.bon_by_level_table(run), "Best-of-N accuracy (%) per level")'''),
     md("## Figure 8: where the lowest step score sits"),
     code('''d.show_figure(d.compare_bars(b, "lowest step score on the last step (%)", ylabel="candidates (%)",
                              xlabel="PRM (training labels)", ours_label="lowest step score on the last step",

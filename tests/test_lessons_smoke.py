@@ -87,6 +87,14 @@ def test_lesson_tables_have_their_columns(run):
     ceiling = lesson5_bon_bias.checker_ceiling_table(run)
     assert ceiling.loc["all", "problems"] == len(run.sets["bon"]) == ceiling["problems"].iloc[:-1].sum()
     assert ((ceiling.iloc[:, 1:] >= 0) & (ceiling.iloc[:, 1:] <= 100)).all().all()
+    by_level = lesson5_bon_bias.bon_by_level_table(run)
+    n = run.profile.sizes.n
+    assert list(by_level.columns) == [f"pass@{n}", f"maj@{n}", "perfect step checker", "Exact labels (human-like)",
+                                      "LLM-as-a-judge", "MC hard"]
+    assert list(by_level.index) == list(ceiling.index)  # the levels, then "all"
+    assert by_level.loc["all", "MC hard"] == run.metrics("mc_hard")["bon"]["product"]
+    assert (by_level[f"pass@{n}"] >= by_level[f"maj@{n}"]).all()  # no selector beats pass@N
+    assert (by_level.drop(columns=[f"pass@{n}"]).le(by_level[f"pass@{n}"] + 1e-9, axis=0)).all().all()
     assert {"min", "product", "last", "mean", "paper min", "paper product", "paper last"} <= set(
         lesson6_scoring.table(run).columns)
     assert lesson3_consensus.filter_summary(run)["solutions"].sum() == len(run.train_solutions)

@@ -90,6 +90,36 @@ def checker_ceiling_table(run) -> pd.DataFrame:
     return t
 
 
+def bon_by_level_table(run, names=("exact", "judge", "mc_hard")) -> pd.DataFrame:
+    """Best-of-N accuracy (%) per level (and ``all``): pass@N, maj@N, the perfect step checker of
+    :func:`checker_ceiling_table` (worlds with exact labels only), then each PRM with product
+    aggregation. Shows at which difficulty Best-of-N separates the PRMs and where they fall below
+    majority voting."""
+    from prmlib.lessons.experiment import PRM_TITLES
+
+    n = run.profile.sizes.n
+    names = [nm for nm in names if nm in run.prm_names()]
+    metrics = {nm: run.metrics(nm) for nm in names}
+    levels = list(dict.fromkeys(lv for m in metrics.values() for lv in m["bon_levels"]))  # in set order
+    cols: dict[str, dict[str, float]] = {f"pass@{n}": {}, f"maj@{n}": {}}
+    for nm, m in metrics.items():
+        col = cols.setdefault(PRM_TITLES[nm], {})
+        for lv in levels:
+            d = m["bon_levels"].get(lv, {})
+            col[lv] = d.get(f"rm@{n} (product)", float("nan"))
+            cols[f"pass@{n}"].setdefault(lv, d.get(f"pass@{n}", float("nan")))
+            cols[f"maj@{n}"].setdefault(lv, d.get(f"maj@{n}", float("nan")))
+        col["all"] = m["bon"]["product"]
+        cols[f"pass@{n}"].setdefault("all", m["bon"]["pass"])
+        cols[f"maj@{n}"].setdefault("all", m["bon"]["maj"])
+    t = pd.DataFrame(cols).reindex([*levels, "all"])
+    ceiling = checker_ceiling_table(run)
+    if isinstance(ceiling, pd.DataFrame):
+        t.insert(2, "perfect step checker", ceiling["perfect step checker BoN (%)"].reindex(t.index))
+    t.index.name = "level"
+    return t
+
+
 def bias_table(run, names=("mc_hard", "judge", "exact", "prm800k_like")) -> pd.DataFrame:
     """Per PRM: BoN (product), accuracy on the right-answer-wrong-step test rows, lowest step on the last."""
     from prmlib.lessons.experiment import PRM_TITLES
