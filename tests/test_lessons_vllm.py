@@ -65,5 +65,13 @@ def test_real_problem_path_with_a_tiny_model(tmp_path, monkeypatch):
         claims = {c.id: c for c in all_claims(run)}
         assert not claims["C1_value"].holds and "not measurable" in claims["C1_value"].ours
         assert run.metrics("mc_hard")["lowest_n"] >= 0
+        # tables that need exact step labels say so; the per-level Best-of-N uses the benchmarks
+        from prmlib.lessons import lesson4_labels, lesson5_bon_bias
+        from prmlib.lessons.display import Skipped
+
+        assert isinstance(lesson4_labels.threshold_label_table(run), Skipped)
+        by_level = lesson5_bon_bias.bon_by_level_table(run)
+        assert list(by_level.index) == ["GSM8K", "MMLU STEM", "all"]
+        assert "perfect step checker" not in by_level.columns and "MC hard" in by_level.columns
     finally:
         run.close()
