@@ -103,15 +103,13 @@ def bon_by_level_table(run, names=("exact", "judge", "mc_hard")) -> pd.DataFrame
     levels = list(dict.fromkeys(lv for m in metrics.values() for lv in m["bon_levels"]))  # in set order
     cols: dict[str, dict[str, float]] = {f"pass@{n}": {}, f"maj@{n}": {}}
     for nm, m in metrics.items():
-        col = cols.setdefault(PRM_TITLES[nm], {})
-        for lv in levels:
-            d = m["bon_levels"].get(lv, {})
-            col[lv] = d.get(f"rm@{n} (product)", float("nan"))
-            cols[f"pass@{n}"].setdefault(lv, d.get(f"pass@{n}", float("nan")))
-            cols[f"maj@{n}"].setdefault(lv, d.get(f"maj@{n}", float("nan")))
-        col["all"] = m["bon"]["product"]
-        cols[f"pass@{n}"].setdefault("all", m["bon"]["pass"])
-        cols[f"maj@{n}"].setdefault("all", m["bon"]["maj"])
+        cols[PRM_TITLES[nm]] = {**{lv: m["bon_levels"].get(lv, {}).get(f"rm@{n} (product)", float("nan"))
+                                   for lv in levels}, "all": m["bon"]["product"]}
+    measured = [m for m in metrics.values() if not m.get("missing")]  # pass@N, maj@N: the same for every PRM
+    if measured:
+        m = measured[0]
+        for key, agg in ((f"pass@{n}", "pass"), (f"maj@{n}", "maj")):
+            cols[key] = {**{lv: m["bon_levels"][lv][key] for lv in levels}, "all": m["bon"][agg]}
     t = pd.DataFrame(cols).reindex([*levels, "all"])
     ceiling = checker_ceiling_table(run)
     if isinstance(ceiling, pd.DataFrame):
