@@ -50,6 +50,7 @@ def threshold_label_table(run) -> pd.DataFrame:
     the PRM's F1 follows the labels' F1 across t, the sweep's shape comes from the labels. Needs
     exact step labels on the training solutions; a real world returns a :class:`Skipped` note.
     """
+    from prmlib.eval.label_quality import first_error_agreement
     from prmlib.eval.processbench import processbench_f1
     from prmlib.lessons.display import Skipped
 
@@ -61,12 +62,12 @@ def threshold_label_table(run) -> pd.DataFrame:
     for t, _ in threshold_names(run):
         mc = [res.first_error_at(t) for res in run.mc_results]
         m = processbench_f1(mc, exact)
-        n = max(len(erroneous), 1)
+        where = (first_error_agreement([mc[i] for i in erroneous], [exact[i] for i in erroneous]) if erroneous
+                 else {"too_early": 0.0, "too_late": 0.0, "missed_error": 0.0})  # shares of the erroneous
         rows.append({"threshold": f"{t}/{run.profile.sizes.k}", "F1 of the labels": m["f1"],
                      "erroneous: first error found (%)": m["error_acc"], "correct: no error (%)": m["correct_acc"],
-                     "too early (%)": 100.0 * sum(0 <= mc[i] < exact[i] for i in erroneous) / n,
-                     "too late (%)": 100.0 * sum(mc[i] > exact[i] for i in erroneous) / n,
-                     "missed (%)": 100.0 * sum(mc[i] < 0 for i in erroneous) / n})
+                     "too early (%)": where["too_early"], "too late (%)": where["too_late"],
+                     "missed (%)": where["missed_error"]})
     return pd.DataFrame(rows).set_index("threshold")
 
 
