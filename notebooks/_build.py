@@ -315,6 +315,20 @@ higher thresholds start flagging right steps (too early). If the PRM's F1 above 
 table, the sweep's shape comes from the labels, not from training."""),
     code('''d.show(lesson4_labels.threshold_label_table(run),
        "MC first errors per threshold against the exact ones (training solutions, no PRM)")'''),
+    md("""Why a wrong step keeps a right completion: K fresh completions after each erroneous training
+solution's first wrong step, and the route by which those that reach the answer got there. The
+policy may notice its mistake and write a `Wait, ...` correction; the wrong step may compute
+someone the question does not need (a distractor); a later division made inexact by the wrong
+value may round it away; the error may cancel in the chain; or a second slip may land back on the
+true value."""),
+    code('''d.show(lesson4_labels.recovery_table(run),
+       "Completions after the first wrong step: how the right ones got there (training solutions)")'''),
+    md("""A what-if, to test that reading: the same profile and seed with a policy that never corrects
+itself, and with one that has no way back at all (no correction, no compensating slip, distractors
+always skipped). Fresh solutions and MC labels are sampled for each; no PRM is trained. If
+self-correction is what makes threshold 0 worse than 1/8 here, the gap should shrink or reverse."""),
+    code('''d.show(lesson4_labels.threshold_label_what_if(run),
+       "F1 of the MC labels per threshold: this world and policies that recover less (no PRM)")'''),
     md("## Conclusion"),
     code('''d.conclusion(lesson4_labels.claims(run), run)'''),
     md("""

@@ -82,6 +82,19 @@ def test_lesson_tables_have_their_columns(run):
     assert ((where - 100.0).abs() < 1e-6).all()
     # a stricter threshold never calls more solutions fully correct
     assert labels["correct: no error (%)"].is_monotonic_decreasing
+    routes = lesson4_labels.recovery_table(run)
+    assert list(routes.columns) == ["erroneous solutions", "first wrong step called correct at t = 0 (%)",
+                                    "right completions (% of K)", "correction (% of right)", "distractor (% of right)",
+                                    "rounded away (% of right)", "cancels (% of right)", "second slip (% of right)"]
+    erroneous = sum(s.meta["first_error"] >= 0 for s in run.train_solutions)
+    assert routes.loc["all", "erroneous solutions"] == erroneous == routes["erroneous solutions"].iloc[:-1].sum()
+    shares = routes.filter(like="(% of right)").dropna()
+    assert ((shares.sum(axis=1) - 100.0).abs() < 1e-6).all()  # each right completion has one route
+    what_if = lesson4_labels.threshold_label_what_if(run)
+    assert list(what_if.columns) == ["this world", *lesson4_labels.WHAT_IF]
+    assert list(what_if.index) == [*labels.index, "t = 0: first error too late or missed (%)"]
+    assert (what_if["this world"].iloc[:-1] == labels["F1 of the labels"]).all()
+    assert (run.root / "what-if" / "smoke" / f"seed-{run.seed}").is_dir()  # its own store, inside the run's
     t5 = lesson5_bon_bias.wrong_process_table(run)
     assert list(t5.columns) == ["right answers", "with a wrong step", "share (%)"]
     ceiling = lesson5_bon_bias.checker_ceiling_table(run)

@@ -5,6 +5,8 @@ threshold rises, on the unfiltered data).
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pandas as pd
 
 from prmlib.lessons.common import Claim, paper, prm_table, r1, spearman
@@ -69,6 +71,83 @@ def threshold_label_table(run) -> pd.DataFrame:
                      "too early (%)": where["too_early"], "too late (%)": where["too_late"],
                      "missed (%)": where["missed_error"]})
     return pd.DataFrame(rows).set_index("threshold")
+
+
+def recovery_table(run) -> pd.DataFrame:
+    """Why threshold-0 labels miss wrong steps: how completions after a wrong step reach the answer.
+
+    For every erroneous training solution, K fresh completions of the prefix that ends with its
+    first wrong step (the policy that wrote it, seed ``run.seed``), counted by the kind of that
+    first error (rows, plus ``all``) with :func:`prmlib.synth.recovery.recovery_routes`. Columns:
+    ``erroneous solutions``; ``first wrong step called correct at t = 0 (%)`` (at least one of the
+    K completions right); ``right completions (% of K)``; and, as shares of the right completions,
+    one column per route (:data:`prmlib.synth.recovery.ROUTES`). Needs the synthetic world; a real
+    world returns a :class:`Skipped` note.
+    """
+    from prmlib.lessons.display import Skipped
+    from prmlib.synth.recovery import ROUTES, recovery_routes
+
+    if not _synthetic(run):
+        return Skipped("needs the synthetic world: its policy's routes to the answer are known by construction")
+    per_kind = recovery_routes(run.world.policy, run.train_solutions, k=run.profile.sizes.k, seed=run.seed)
+    per_kind = {**dict(sorted(per_kind.items())), "all": sum(per_kind.values(), Counter())}
+    rows = []
+    for kind, c in per_kind.items():
+        if not c["solutions"]:
+            continue
+        rows.append({"first error": kind, "erroneous solutions": c["solutions"],
+                     "first wrong step called correct at t = 0 (%)": 100.0 * c["prefixes right"] / c["solutions"],
+                     "right completions (% of K)": 100.0 * c["right"] / c["completions"],
+                     **{f"{route} (% of right)": 100.0 * c[route] / c["right"] if c["right"] else float("nan")
+                        for route in ROUTES}})
+    return pd.DataFrame(rows).set_index("first error")
+
+
+def _synthetic(run) -> bool:
+    from prmlib.synth.policy import SyntheticPolicy
+
+    return run.world.has_exact_labels and isinstance(getattr(run.world, "policy", None), SyntheticPolicy)
+
+
+_NO_NOTICE = {"arithmetic": 0.0, "value": 0.0, "operation": 0.0}
+WHAT_IF = {  # policies that recover from their mistakes less than the calibrated one (docs/lessons.md)
+    "no self-correction": {"notice": _NO_NOTICE, "review": _NO_NOTICE},
+    "no recovery route": {"notice": _NO_NOTICE, "review": _NO_NOTICE, "compensate": 0.0, "skip_distractor": 1.0},
+}
+
+
+def threshold_label_what_if(run, worlds: dict[str, dict] | None = None) -> pd.DataFrame:
+    """The labels' F1 per threshold (as in :func:`threshold_label_table`) in the run's world and in
+    what-if worlds whose policy recovers less from its own mistakes.
+
+    Each what-if world is the run's profile with ``policy`` overrides (default :data:`WHAT_IF`:
+    ``no self-correction`` sets the policy's ``notice`` and ``review`` chances to 0; ``no recovery
+    route`` also sets ``compensate`` to 0 and always skips distractors). Its training solutions and
+    MC estimates are sampled afresh with the run's seed, through the same cached chain, under
+    ``<run folder>/what-if/``; no PRM is trained. Rows: thresholds; columns: the worlds' label F1,
+    and a last row, ``t = 0: first error too late or missed (%)``: the erroneous solutions whose first
+    wrong step still has a right completion among the K (the threshold-0 labels call it correct).
+    Needs the synthetic world.
+    """
+    from dataclasses import replace
+
+    from prmlib.lessons.display import Skipped
+    from prmlib.lessons.experiment import LessonRun
+
+    if not _synthetic(run):
+        return Skipped("needs the synthetic world: the what-if worlds change its policy's knobs")
+    runs = {"this world": run}
+    for label, policy in (WHAT_IF if worlds is None else worlds).items():
+        runs[label] = LessonRun(replace(run.profile, policy={**run.profile.policy, **policy}), seed=run.seed,
+                                run_dir=run.root / "what-if", progress=run.progress)
+    cols, late = {}, {}
+    for label, r in runs.items():
+        t = threshold_label_table(r)
+        cols[label] = t["F1 of the labels"]
+        late[label] = t["too late (%)"].iloc[0] + t["missed (%)"].iloc[0]
+    out = pd.DataFrame(cols)
+    out.loc["t = 0: first error too late or missed (%)"] = late
+    return out
 
 
 def claims(run) -> list[Claim]:
