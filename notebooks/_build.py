@@ -364,6 +364,10 @@ run = d.open_run(profile, seed, run_dir, n=n, bon_problems_per_level=bon_problem
     md("## Figure 6: right answers through wrong steps, by difficulty"),
     code('''d.show(lesson5_bon_bias.wrong_process_table(run), "Best-of-N candidates with a right final answer, per level")
 d.show_figure(lesson5_bon_bias.figure(run))'''),
+    md("""How those candidates reached the right answer past their wrong step (the synthetic policy's
+routes, read from each candidate's own text). A step that a later `Wait, ...` corrects still counts as
+the solution's first wrong step here: it was written wrong."""),
+    code('''d.show(lesson5_bon_bias.wrong_process_routes(run), "Right answers through a wrong step: by which route (%)")'''),
     md("""
 ## Figure 7 and Table 5: Best-of-N against the right-answer-wrong-step rows
 

@@ -92,11 +92,21 @@ def test_lesson_tables_have_their_columns(run):
     assert ((shares.sum(axis=1) - 100.0).abs() < 1e-6).all()  # each right completion has one route
     what_if = lesson4_labels.threshold_label_what_if(run)
     assert list(what_if.columns) == ["this world", *lesson4_labels.WHAT_IF]
-    assert list(what_if.index) == [*labels.index, "t = 0: first error too late or missed (%)"]
-    assert (what_if["this world"].iloc[:-1] == labels["F1 of the labels"]).all()
+    levels = run.profile.sizes.levels
+    assert list(what_if.index) == [*labels.index, "t = 0: first error too late or missed (%)",
+                                   f"level {levels[0]}: right answers with a wrong step (%)",
+                                   f"level {levels[-1]}: right answers with a wrong step (%)"]
+    assert (what_if["this world"].iloc[:len(labels)] == labels["F1 of the labels"]).all()
     assert (run.root / "what-if" / "smoke" / f"seed-{run.seed}").is_dir()  # its own store, inside the run's
     t5 = lesson5_bon_bias.wrong_process_table(run)
     assert list(t5.columns) == ["right answers", "with a wrong step", "share (%)"]
+    routes5 = lesson5_bon_bias.wrong_process_routes(run)
+    assert list(routes5.columns) == ["right answers with a wrong step", "correction (%)", "distractor (%)",
+                                     "rounded away (%)", "cancels (%)", "second slip (%)"]
+    counted = t5.loc[t5["with a wrong step"] > 0, "with a wrong step"]
+    assert routes5["right answers with a wrong step"].iloc[:-1].tolist() == counted.tolist()  # the same candidates
+    assert routes5.loc["all", "right answers with a wrong step"] == t5["with a wrong step"].sum()
+    assert ((routes5.iloc[:, 1:].sum(axis=1) - 100.0).abs() < 1e-6).all()
     ceiling = lesson5_bon_bias.checker_ceiling_table(run)
     assert ceiling.loc["all", "problems"] == len(run.sets["bon"]) == ceiling["problems"].iloc[:-1].sum()
     assert ((ceiling.iloc[:, 1:] >= 0) & (ceiling.iloc[:, 1:] <= 100)).all().all()

@@ -38,6 +38,15 @@ class Claim:
         return d
 
 
+def synthetic_policy(run):
+    """The run's :class:`~prmlib.synth.policy.SyntheticPolicy` when its world is the synthetic one
+    (exact step labels, routes known by construction), else ``None``."""
+    from prmlib.synth.policy import SyntheticPolicy
+
+    policy = getattr(run.world, "policy", None)
+    return policy if run.world.has_exact_labels and isinstance(policy, SyntheticPolicy) else None
+
+
 def r1(x: float) -> float:
     return float(np.round(float(x), 1))
 

@@ -9,7 +9,7 @@ from collections import Counter
 
 import pandas as pd
 
-from prmlib.lessons.common import Claim, paper, prm_table, r1, spearman
+from prmlib.lessons.common import Claim, paper, prm_table, r1, spearman, synthetic_policy
 
 _F34, _F5 = "lessons_fig3_fig4_hard_vs_soft", "lessons_fig5_hard_label_threshold"
 NAMES = ["mc_hard", "mc_soft", "consensus_hard", "consensus_soft"]
@@ -85,9 +85,9 @@ def recovery_table(run) -> pd.DataFrame:
     world returns a :class:`Skipped` note.
     """
     from prmlib.lessons.display import Skipped
-    from prmlib.synth.recovery import ROUTES, recovery_routes
+    from prmlib.synth.recovery import recovery_routes, route_shares
 
-    if not _synthetic(run):
+    if synthetic_policy(run) is None:
         return Skipped("needs the synthetic world: its policy's routes to the answer are known by construction")
     per_kind = recovery_routes(run.world.policy, run.train_solutions, k=run.profile.sizes.k, seed=run.seed)
     per_kind = {**dict(sorted(per_kind.items())), "all": sum(per_kind.values(), Counter())}
@@ -98,15 +98,8 @@ def recovery_table(run) -> pd.DataFrame:
         rows.append({"first error": kind, "erroneous solutions": c["solutions"],
                      "first wrong step called correct at t = 0 (%)": 100.0 * c["prefixes right"] / c["solutions"],
                      "right completions (% of K)": 100.0 * c["right"] / c["completions"],
-                     **{f"{route} (% of right)": 100.0 * c[route] / c["right"] if c["right"] else float("nan")
-                        for route in ROUTES}})
+                     **{k.replace("(%)", "(% of right)"): v for k, v in route_shares(c).items()}})
     return pd.DataFrame(rows).set_index("first error")
-
-
-def _synthetic(run) -> bool:
-    from prmlib.synth.policy import SyntheticPolicy
-
-    return run.world.has_exact_labels and isinstance(getattr(run.world, "policy", None), SyntheticPolicy)
 
 
 _NO_NOTICE = {"arithmetic": 0.0, "value": 0.0, "operation": 0.0}
@@ -125,28 +118,40 @@ def threshold_label_what_if(run, worlds: dict[str, dict] | None = None) -> pd.Da
     route`` also sets ``compensate`` to 0 and always skips distractors). Its training solutions and
     MC estimates are sampled afresh with the run's seed, through the same cached chain, under
     ``<run folder>/what-if/``; no PRM is trained. Rows: thresholds; columns: the worlds' label F1,
-    and a last row, ``t = 0: first error too late or missed (%)``: the erroneous solutions whose first
-    wrong step still has a right completion among the K (the threshold-0 labels call it correct).
-    Needs the synthetic world.
+    then ``t = 0: first error too late or missed (%)`` (the erroneous solutions whose first wrong step
+    still has a right completion among the K: the threshold-0 labels call it correct) and, on the
+    training solutions of the easiest and the hardest level, the share of right answers reached
+    through a wrong step (lesson 5's C7 quantity: what a policy that recovers less gives up). Needs
+    the synthetic world.
     """
     from dataclasses import replace
 
     from prmlib.lessons.display import Skipped
     from prmlib.lessons.experiment import LessonRun
 
-    if not _synthetic(run):
+    if synthetic_policy(run) is None:
         return Skipped("needs the synthetic world: the what-if worlds change its policy's knobs")
     runs = {"this world": run}
     for label, policy in (WHAT_IF if worlds is None else worlds).items():
         runs[label] = LessonRun(replace(run.profile, policy={**run.profile.policy, **policy}), seed=run.seed,
                                 run_dir=run.root / "what-if", progress=run.progress)
-    cols, late = {}, {}
+    cols = {}
     for label, r in runs.items():
         t = threshold_label_table(r)
-        cols[label] = t["F1 of the labels"]
-        late[label] = t["too late (%)"].iloc[0] + t["missed (%)"].iloc[0]
-    out = pd.DataFrame(cols)
-    out.loc["t = 0: first error too late or missed (%)"] = late
+        cols[label] = pd.concat([t["F1 of the labels"], pd.Series({
+            "t = 0: first error too late or missed (%)": t["too late (%)"].iloc[0] + t["missed (%)"].iloc[0],
+            **_wrong_process(r)})])
+    return pd.DataFrame(cols).rename_axis("threshold")
+
+
+def _wrong_process(run) -> dict[str, float]:
+    """Lesson 5's Figure 6 share on the training solutions, at the easiest and the hardest level."""
+    levels = run.profile.sizes.levels
+    out = {}
+    for level in dict.fromkeys((levels[0], levels[-1])):
+        right = [s for s in run.train_solutions if s.meta["answer_correct"] and str(s.meta["difficulty"]) == str(level)]
+        share = 100.0 * sum(int(s.meta["first_error"]) >= 0 for s in right) / len(right) if right else float("nan")
+        out[f"level {level}: right answers with a wrong step (%)"] = share
     return out
 
 

@@ -9,7 +9,7 @@ from collections import Counter
 
 import pandas as pd
 
-from prmlib.lessons.common import Claim, r1, spearman
+from prmlib.lessons.common import Claim, r1, spearman, synthetic_policy
 
 _FIG6 = {"GSM8K": 5.1, "MATH": 11.9, "OlympiadBench": 27.4, "Omni-MATH": 43.4}
 
@@ -27,6 +27,35 @@ def wrong_process_table(run) -> pd.DataFrame:
         pairs = ((rec["benchmark"], bool(ok), int(fe))
                  for rec in bon for ok, fe in zip(rec["answer_correct"], rec["first_errors"]))
     return _share_table(pairs)
+
+
+def wrong_process_routes(run) -> pd.DataFrame:
+    """How the right-answer candidates of :func:`wrong_process_table` got past their wrong step.
+
+    Per level (and ``all``): ``right answers with a wrong step``, then each route's share (%) as
+    :func:`prmlib.synth.recovery.recovery_route` reads it from the candidate's own steps after its
+    first wrong step (a ``Wait, ...`` correction, a distractor, a division that rounds the error
+    away, an error that cancels, a second slip). Needs the synthetic world; for real policies it
+    returns a :class:`Skipped` note.
+    """
+    from prmlib.lessons.display import Skipped
+    from prmlib.synth.problems import parse_problem
+    from prmlib.synth.recovery import recovery_route, route_shares
+
+    bon = run.sets["bon"]
+    if synthetic_policy(run) is None or not _labelled(bon):
+        return Skipped("needs the synthetic world: its policy's routes to the answer are known by construction")
+    per_level: dict[str, Counter] = {}
+    for rec in bon:
+        problem = parse_problem(rec["problem"])
+        for steps, ok, fe in zip(rec["steps"], rec["answer_correct"], rec["first_errors"]):
+            if ok and fe >= 0:
+                c = per_level.setdefault(rec["benchmark"], Counter())
+                c["n"] += 1
+                c[recovery_route(problem, steps[fe], "\n\n".join(steps[fe + 1:]))] += 1
+    per_level["all"] = sum(per_level.values(), Counter())
+    return pd.DataFrame([{"level": level, "right answers with a wrong step": c["n"], **route_shares(c, of="n")}
+                         for level, c in per_level.items() if c["n"]]).set_index("level")
 
 
 def _labelled(bon) -> bool:

@@ -69,6 +69,12 @@ def recovery_route(problem: SynthProblem, wrong_step: str, completion: str) -> s
     return "second slip"
 
 
+def route_shares(counts: Counter, of: str = "right") -> dict[str, float]:
+    """Each route's share (%) of ``counts[of]`` (NaN when it is 0), keyed ``"<route> (%)"``."""
+    n = counts[of]
+    return {f"{route} (%)": 100.0 * counts[route] / n if n else float("nan") for route in ROUTES}
+
+
 def recovery_routes(policy: SyntheticPolicy, solutions: Sequence[Solution], k: int = 8,
                     seed: int = 0) -> dict[str, Counter]:
     """Draw ``k`` completions after the first wrong step of each erroneous solution and count, per
