@@ -46,6 +46,10 @@ def test_each_route_on_hand_written_steps():
     half = parse_problem(HALF)
     assert recovery_route(half, "Bob has Ann + 4 = 12 + 4 = 17 apples.",
                           "Cara has Bob / 2 = 17 / 2 = 8 apples. The answer is \\boxed{8}.") == "rounded away"
+    # a correction of a later step is not a correction of the wrong one: here the rounding absorbs it
+    assert recovery_route(half, "Bob has Ann + 4 = 12 + 4 = 17 apples.",
+                          "Cara has Bob / 2 = 17 / 2 = 9 apples.\n\nWait, Cara has Bob / 2 = 17 / 2 = 8 apples, "
+                          "not 9. The answer is \\boxed{8}.") == "rounded away"
     cancel = parse_problem(CANCEL)
     assert recovery_route(cancel, "Bob has Ann + 5 = 12 + 5 = 18 apples.",
                           "Cara has Bob + 3 = 18 + 3 = 21 apples.\n\nDan has Cara - Bob = 21 - 18 = 3 apples. "

@@ -2,10 +2,10 @@
 
 Monte Carlo estimation with hard labels at threshold 0 calls a step correct as soon as one of its
 ``k`` completions reaches the gold answer. After the *first wrong step* of a solution, that happens
-only by one of four routes in the synthetic world (:mod:`prmlib.synth.policy`), each checked here on
+only by one of five routes in the synthetic world (:mod:`prmlib.synth.policy`), each checked here on
 the completion's text and the problem:
 
-* ``"correction"``: the completion writes a ``Wait, ...`` step that redoes an earlier one (the
+* ``"correction"``: the completion writes a ``Wait, ...`` step that redoes the wrong step (the
   policy re-reads its own text and notices the inconsistency);
 * ``"distractor"``: the wrong step computes someone the question does not need, so the wrong value
   never reaches the answer;
@@ -56,11 +56,11 @@ def answer_with(problem: SynthProblem, name: str, value: int) -> tuple[int, bool
 def recovery_route(problem: SynthProblem, wrong_step: str, completion: str) -> str:
     """Route (one of :data:`ROUTES`) by which ``completion``, written after ``wrong_step`` (a
     solution's first wrong step), reached the right answer. The caller checks that it did."""
-    if any(ps is not None and ps.correction for ps in map(parse_step, split_steps(completion))):
-        return "correction"
     ps = parse_step(wrong_step)
     if ps is None or ps.name is None:  # an unreadable or bare answer step: nothing to propagate
         return "second slip"
+    if any(c is not None and c.correction and c.name == ps.name for c in map(parse_step, split_steps(completion))):
+        return "correction"
     if ps.name not in problem.needed:
         return "distractor"
     answer, rounded = answer_with(problem, ps.name, ps.result)
