@@ -327,8 +327,9 @@ true value."""),
 itself, and with one that has no way back at all (no correction, no compensating slip, distractors
 always skipped). Fresh solutions and MC labels are sampled for each; no PRM is trained. If
 self-correction is what makes threshold 0 worse than 1/8 here, the gap should shrink or reverse."""),
-    code('''d.show(lesson4_labels.threshold_label_what_if(run),
-       "F1 of the MC labels per threshold: this world and policies that recover less (no PRM)")'''),
+    code('''what_if = lesson4_labels.threshold_label_what_if(run)
+d.show(what_if, "F1 of the MC labels per threshold: this world and policies that recover less (no PRM)")
+d.show_figure(lesson4_labels.what_if_figure(run, what_if))'''),
     md("## Conclusion"),
     code('''d.conclusion(lesson4_labels.claims(run), run)'''),
     md("""

@@ -98,6 +98,9 @@ def test_lesson_tables_have_their_columns(run):
                                    f"level {levels[-1]}: right answers with a wrong step (%)"]
     assert (what_if["this world"].iloc[:len(labels)] == labels["F1 of the labels"]).all()
     assert (run.root / "what-if" / "smoke" / f"seed-{run.seed}").is_dir()  # its own store, inside the run's
+    ax = lesson4_labels.what_if_figure(run, what_if)
+    assert [line.get_label() for line in ax.get_lines()] == list(what_if.columns)
+    assert all(len(line.get_xdata()) == len(labels) for line in ax.get_lines())  # threshold rows only
     t5 = lesson5_bon_bias.wrong_process_table(run)
     assert list(t5.columns) == ["right answers", "with a wrong step", "share (%)"]
     routes5 = lesson5_bon_bias.wrong_process_routes(run)

@@ -72,6 +72,7 @@ def test_real_problem_path_with_a_tiny_model(tmp_path, monkeypatch):
         assert isinstance(lesson4_labels.threshold_label_table(run), Skipped)
         assert isinstance(lesson4_labels.recovery_table(run), Skipped)
         assert isinstance(lesson4_labels.threshold_label_what_if(run), Skipped)
+        assert isinstance(lesson4_labels.what_if_figure(run), Skipped)
         assert isinstance(lesson5_bon_bias.wrong_process_routes(run), Skipped)
         by_level = lesson5_bon_bias.bon_by_level_table(run)
         assert list(by_level.index) == ["GSM8K", "MMLU STEM", "all"]

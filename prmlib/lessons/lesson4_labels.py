@@ -192,3 +192,24 @@ def figure(run, ax=None):
     ax.legend()
     ax.set_title("Lesson 4: the hard-label threshold")
     return ax
+
+
+def what_if_figure(run, table: pd.DataFrame | None = None, ax=None):
+    """The labels' F1 per threshold in each world of :func:`threshold_label_what_if` (pass its
+    ``table`` to avoid recomputing it). Outside the synthetic world it returns the table's
+    :class:`Skipped` note, which ``display.show_figure`` shows as such."""
+    import matplotlib.pyplot as plt
+
+    t = threshold_label_what_if(run) if table is None else table
+    if not isinstance(t, pd.DataFrame):
+        return t
+    f1 = t.loc[[i for i in t.index if "/" in str(i) and ":" not in str(i)]]  # the threshold rows
+    ax = ax or plt.subplots(figsize=(6, 3.5))[1]
+    for (world, col), marker in zip(f1.items(), "o^sv"):
+        ax.plot(range(len(f1)), col, marker=marker, label=world)
+    ax.set_xticks(range(len(f1)), f1.index)
+    ax.set_xlabel("hard-label threshold (positive iff more than t of K rollouts right)")
+    ax.set_ylabel("F1 of the MC labels vs exact (%)")
+    ax.legend(title="policy")
+    ax.set_title("Lesson 4: MC label quality when the policy recovers less (no PRM)")
+    return ax
