@@ -338,6 +338,8 @@ d.show_figure(lesson4_labels.what_if_figure(run, what_if))'''),
 - `thresholds = [0, 2, 4, 6]`: a coarser sweep, four PRMs fewer to train. Is the ranking the same?
 - `k = 16` with `thresholds = [0, 4, 8, 12]`: with more completions per step the soft labels carry
   more information. Does soft catch up with hard after filtering?
+- `lesson4_labels.threshold_prm_what_if(run)` trains the threshold-0 and 1/8 PRMs in the world whose
+  policy never corrects itself (two more trainings). Do the PRMs follow their labels there too?
 """),
 ]
 

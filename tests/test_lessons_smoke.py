@@ -98,6 +98,13 @@ def test_lesson_tables_have_their_columns(run):
                                    f"level {levels[-1]}: right answers with a wrong step (%)"]
     assert (what_if["this world"].iloc[:len(labels)] == labels["F1 of the labels"]).all()
     assert (run.root / "what-if" / "smoke" / f"seed-{run.seed}").is_dir()  # its own store, inside the run's
+    prms = lesson4_labels.threshold_prm_what_if(run, thresholds=(0, 1))
+    assert list(prms.index) == [f"0/{run.profile.sizes.k}", f"1/{run.profile.sizes.k}"]
+    assert list(prms.columns.get_level_values(0).unique()) == ["this world", "no self-correction"]
+    assert prms[("this world", "PRM ProcessBench F1")].tolist() == [
+        run.metrics(n)["processbench"]["avg_f1"] for n in ("mc_hard", "mc_hard_t1")]
+    assert prms[("no self-correction", "F1 of the labels")].tolist() == what_if["no self-correction"].iloc[:2].tolist()
+    assert prms.notna().all().all()  # the what-if PRMs were trained and scored
     ax = lesson4_labels.what_if_figure(run, what_if)
     assert [line.get_label() for line in ax.get_lines()] == list(what_if.columns)
     assert all(len(line.get_xdata()) == len(labels) for line in ax.get_lines())  # threshold rows only

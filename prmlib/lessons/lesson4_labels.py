@@ -124,17 +124,13 @@ def threshold_label_what_if(run, worlds: dict[str, dict] | None = None) -> pd.Da
     through a wrong step (lesson 5's C7 quantity: what a policy that recovers less gives up). Needs
     the synthetic world.
     """
-    from dataclasses import replace
-
     from prmlib.lessons.display import Skipped
-    from prmlib.lessons.experiment import LessonRun
 
     if synthetic_policy(run) is None:
         return Skipped("needs the synthetic world: the what-if worlds change its policy's knobs")
     runs = {"this world": run}
     for label, policy in (WHAT_IF if worlds is None else worlds).items():
-        runs[label] = LessonRun(replace(run.profile, policy={**run.profile.policy, **policy}), seed=run.seed,
-                                run_dir=run.root / "what-if", progress=run.progress)
+        runs[label] = what_if_run(run, policy)
     cols = {}
     for label, r in runs.items():
         t = threshold_label_table(r)
@@ -142,6 +138,47 @@ def threshold_label_what_if(run, worlds: dict[str, dict] | None = None) -> pd.Da
             "t = 0: first error too late or missed (%)": t["too late (%)"].iloc[0] + t["missed (%)"].iloc[0],
             **_wrong_process(r)})])
     return pd.DataFrame(cols).rename_axis("threshold")
+
+
+def what_if_run(run, policy: dict | str):
+    """The run's profile and seed with ``policy`` overrides (or the name of one of :data:`WHAT_IF`),
+    as a :class:`~prmlib.lessons.experiment.LessonRun` whose store is ``<run folder>/what-if/``."""
+    from dataclasses import replace
+
+    from prmlib.lessons.experiment import LessonRun
+
+    policy = WHAT_IF[policy] if isinstance(policy, str) else policy
+    return LessonRun(replace(run.profile, policy={**run.profile.policy, **policy}), seed=run.seed,
+                     run_dir=run.root / "what-if", progress=run.progress, stored_only=run.stored_only)
+
+
+def threshold_prm_what_if(run, world: str = "no self-correction", thresholds=(0, 1)) -> pd.DataFrame:
+    """The MC-hard PRMs of ``thresholds`` trained in a what-if world (:data:`WHAT_IF`) beside this
+    world's: do the PRMs follow their labels there too? Trains the what-if PRMs that are not
+    stored yet (unless the run is ``stored_only``), ``profile.workers`` at a time; a script that
+    calls it needs the ``if __name__ == "__main__":`` guard. Each world's PRMs are scored on that
+    world's own test sets (sampled with its policy). Rows: thresholds; columns: the labels' F1
+    and the PRMs' ProcessBench-style F1 and Best-of-N (product), for each world.
+    """
+    from prmlib.lessons.display import Skipped
+
+    if synthetic_policy(run) is None:
+        return Skipped("needs the synthetic world: the what-if worlds change its policy's knobs")
+    names = [n for t, n in threshold_names(run) if t in thresholds]
+    other = what_if_run(run, world)
+    other.train_all(names)
+    rows = []
+    for label, r in (("this world", run), (world, other)):
+        labels = threshold_label_table(r)["F1 of the labels"]
+        for t, name in threshold_names(r):
+            if name in names:
+                m = r.metrics(name)
+                rows.append({"threshold": f"{t}/{r.profile.sizes.k}", "world": label,
+                             "F1 of the labels": labels.loc[f"{t}/{r.profile.sizes.k}"], "PRM ProcessBench F1": m["processbench"]["avg_f1"],
+                             f"PRM BoN@{r.profile.sizes.n} (product)": m["bon"]["product"]})
+    out = pd.DataFrame(rows).pivot(index="threshold", columns="world").swaplevel(axis=1)
+    metrics = [c for c in rows[0] if c not in ("threshold", "world")]
+    return out[pd.MultiIndex.from_product([["this world", world], metrics])]
 
 
 def _wrong_process(run) -> dict[str, float]:
