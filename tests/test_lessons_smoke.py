@@ -105,6 +105,8 @@ def test_lesson_tables_have_their_columns(run):
         run.metrics(n)["processbench"]["avg_f1"] for n in ("mc_hard", "mc_hard_t1")]
     assert prms[("no self-correction", "F1 of the labels")].tolist() == what_if["no self-correction"].iloc[:2].tolist()
     assert prms.notna().all().all()  # the what-if PRMs were trained and scored
+    with pytest.raises(ValueError, match="subset of the profile's sweep"):
+        lesson4_labels.threshold_prm_what_if(run, thresholds=(0, 5))  # 5 is not in the smoke sweep
     ax = lesson4_labels.what_if_figure(run, what_if)
     assert [line.get_label() for line in ax.get_lines()] == list(what_if.columns)
     assert all(len(line.get_xdata()) == len(labels) for line in ax.get_lines())  # threshold rows only

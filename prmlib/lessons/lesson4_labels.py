@@ -132,11 +132,12 @@ def threshold_label_what_if(run, worlds: dict[str, dict] | None = None) -> pd.Da
     for label, policy in (WHAT_IF if worlds is None else worlds).items():
         runs[label] = what_if_run(run, policy)
     cols = {}
+    zero = f"0/{run.profile.sizes.k}"
     for label, r in runs.items():
         t = threshold_label_table(r)
+        late = t.loc[zero, "too late (%)"] + t.loc[zero, "missed (%)"] if zero in t.index else float("nan")
         cols[label] = pd.concat([t["F1 of the labels"], pd.Series({
-            "t = 0: first error too late or missed (%)": t["too late (%)"].iloc[0] + t["missed (%)"].iloc[0],
-            **_wrong_process(r)})])
+            "t = 0: first error too late or missed (%)": late, **_wrong_process(r)})])
     return pd.DataFrame(cols).rename_axis("threshold")
 
 
@@ -164,18 +165,21 @@ def threshold_prm_what_if(run, world: str = "no self-correction", thresholds=(0,
 
     if synthetic_policy(run) is None:
         return Skipped("needs the synthetic world: the what-if worlds change its policy's knobs")
-    names = [n for t, n in threshold_names(run) if t in thresholds]
+    sweep = dict(threshold_names(run))
+    if world not in WHAT_IF or not thresholds or any(t not in sweep for t in thresholds):
+        raise ValueError(f"world must be one of {list(WHAT_IF)} and thresholds a non-empty subset of the "
+                         f"profile's sweep {list(sweep)}; got {world!r} and {list(thresholds)}")
+    names = [sweep[t] for t in thresholds]
     other = what_if_run(run, world)
     other.train_all(names)
     rows = []
     for label, r in (("this world", run), (world, other)):
         labels = threshold_label_table(r)["F1 of the labels"]
-        for t, name in threshold_names(r):
-            if name in names:
-                m = r.metrics(name)
-                rows.append({"threshold": f"{t}/{r.profile.sizes.k}", "world": label,
-                             "F1 of the labels": labels.loc[f"{t}/{r.profile.sizes.k}"], "PRM ProcessBench F1": m["processbench"]["avg_f1"],
-                             f"PRM BoN@{r.profile.sizes.n} (product)": m["bon"]["product"]})
+        for t in thresholds:
+            m, row = r.metrics(sweep[t]), f"{t}/{r.profile.sizes.k}"
+            rows.append({"threshold": row, "world": label, "F1 of the labels": labels.loc[row],
+                         "PRM ProcessBench F1": m["processbench"]["avg_f1"],
+                         f"PRM BoN@{r.profile.sizes.n} (product)": m["bon"]["product"]})
     out = pd.DataFrame(rows).pivot(index="threshold", columns="world").swaplevel(axis=1)
     metrics = [c for c in rows[0] if c not in ("threshold", "world")]
     return out[pd.MultiIndex.from_product([["this world", world], metrics])]
