@@ -87,9 +87,10 @@ def recovery_table(run) -> pd.DataFrame:
     from prmlib.lessons.display import Skipped
     from prmlib.synth.recovery import recovery_routes, route_shares
 
-    if synthetic_policy(run) is None:
+    policy = synthetic_policy(run)
+    if policy is None:
         return Skipped("needs the synthetic world: its policy's routes to the answer are known by construction")
-    per_kind = recovery_routes(run.world.policy, run.train_solutions, k=run.profile.sizes.k, seed=run.seed)
+    per_kind = recovery_routes(policy, run.train_solutions, k=run.profile.sizes.k, seed=run.seed)
     per_kind = {**dict(sorted(per_kind.items())), "all": sum(per_kind.values(), Counter())}
     rows = []
     for kind, c in per_kind.items():
@@ -187,13 +188,14 @@ def threshold_prm_what_if(run, world: str = "no self-correction", thresholds=(0,
 
 def _wrong_process(run) -> dict[str, float]:
     """Lesson 5's Figure 6 share on the training solutions, at the easiest and the hardest level."""
+    from prmlib.lessons.lesson5_bon_bias import _share_table
+
+    t = _share_table((s.meta["difficulty"], s.meta["answer_correct"], int(s.meta["first_error"]))
+                     for s in run.train_solutions)
     levels = run.profile.sizes.levels
-    out = {}
-    for level in dict.fromkeys((levels[0], levels[-1])):
-        right = [s for s in run.train_solutions if s.meta["answer_correct"] and str(s.meta["difficulty"]) == str(level)]
-        share = 100.0 * sum(int(s.meta["first_error"]) >= 0 for s in right) / len(right) if right else float("nan")
-        out[f"level {level}: right answers with a wrong step (%)"] = share
-    return out
+    return {f"level {lv}: right answers with a wrong step (%)":
+            t.loc[lv, "share (%)"] if lv in t.index and t.loc[lv, "right answers"] else float("nan")
+            for lv in dict.fromkeys((levels[0], levels[-1]))}
 
 
 def claims(run) -> list[Claim]:

@@ -284,10 +284,9 @@ class SyntheticPolicy(Generator):
             terms = q.args
             a, b = (st.env[x] if isinstance(x, str) else x for x in terms)
             op = q.op
-            c = apply_op(op, a, b)
+            c, inexact = carried_result(op, a, b)
             kind = None
-            if c is None:  # a wrong carried value makes the division inexact: the policy rounds down
-                c = a // b if b else 0
+            if inexact:
                 kind = "arithmetic"
             elif rng.random() < cfg.step_error(q.kind, op, a, b, n):
                 kind = rng.choices(self._kinds, self._kind_w)[0]
@@ -365,6 +364,15 @@ def _render(name: str, terms, op: str, a: int, b: int, c: int, item: str) -> str
 
 _POSITIONS: dict[str, dict[str, int]] = {}
 _NEEDED: dict[str, frozenset[str]] = {}
+
+
+def carried_result(op: str, a: int, b: int) -> tuple[int, bool]:
+    """What the policy writes for ``a op b`` and whether it had to round: a wrong carried value can
+    make a division inexact, and the policy then rounds down (0 for a division by 0)."""
+    c = apply_op(op, a, b)
+    if c is None:
+        return (a // b if b else 0), True
+    return c, False
 
 
 def _needed(problem: SynthProblem) -> frozenset[str]:

@@ -25,8 +25,8 @@ from collections import Counter
 from collections.abc import Sequence
 
 from prmlib.solution import Solution, split_steps
-from prmlib.synth.policy import SyntheticPolicy
-from prmlib.synth.problems import SynthProblem, apply_op, parse_problem
+from prmlib.synth.policy import SyntheticPolicy, carried_result
+from prmlib.synth.problems import SynthProblem, parse_problem
 from prmlib.synth.verifier import is_correct_answer, parse_step
 
 ROUTES = ("correction", "distractor", "rounded away", "cancels", "second slip")
@@ -45,11 +45,9 @@ def answer_with(problem: SynthProblem, name: str, value: int) -> tuple[int, bool
             continue
         if after:
             a, b = (env[x] if isinstance(x, str) else x for x in q.args)
-            c = apply_op(q.op, a, b)
-            if c is None:
-                c = a // b if b else 0
+            env[q.name], inexact = carried_result(q.op, a, b)
+            if inexact:
                 rounded.add(q.name)
-            env[q.name] = c
     return env[problem.target], bool(rounded & (problem.needed | {problem.target}))
 
 
