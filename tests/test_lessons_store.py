@@ -148,3 +148,21 @@ def test_store_leaves_a_live_process_alone(tmp_path):
         sleeper.kill()
         sleeper.wait()
     assert os.path.exists(tmp_path / "stage" / key / "DONE")
+
+
+# -- parallel trainings ----------------------------------------------------------------------
+def test_unguarded_script_gets_a_clear_error(tmp_path):
+    """A script that starts trainings without the main guard: its spawned processes die at start
+    (they import the script again), and the error names the guard instead of only 'terminated
+    abruptly'. The jobs are never run, so they need no content."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "unguarded.py"
+    script.write_text("from prmlib.lessons.training import run_jobs\n"
+                      "run_jobs([{'name': 'a'}, {'name': 'b'}], workers=2, progress=False)\n")
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300,
+                          cwd=tmp_path)
+    assert proc.returncode != 0
+    assert "training or scoring PRM" in proc.stderr
+    assert 'if __name__ == \\"__main__\\"' in proc.stderr or 'if __name__ == "__main__"' in proc.stderr

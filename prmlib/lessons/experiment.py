@@ -295,9 +295,9 @@ class LessonRun:
             return False
         return self.store.done("scores", self.store.key("scores", {"prm": prm_key, "sets": job["sets_key"]}))
 
-    def _need(self, name: str) -> dict[str, Any]:
+    def _need(self, name: str, job: dict[str, Any] | None = None) -> dict[str, Any]:
         """The job of a PRM that is trained and scored (trained here unless ``stored_only``)."""
-        job = self._job(name)
+        job = job or self._job(name)
         if not self._scored(job):
             if self.stored_only:
                 raise LookupError(f"PRM {name!r} is not in the store {self.root} (stored_only run)")
@@ -306,7 +306,9 @@ class LessonRun:
 
     def scores(self, name: str) -> dict[str, Any]:
         """Step scores of one PRM on the evaluation sets (trains and scores it if needed)."""
-        job = self._need(name)
+        return self._stored_scores(self._need(name))
+
+    def _stored_scores(self, job: dict[str, Any]) -> dict[str, Any]:
         prm_key = self.store.key("prm", job["prm_inputs"])
         return self.store.json("scores", {"prm": prm_key, "sets": job["sets_key"]}, lambda: None)[1]
 
@@ -328,11 +330,12 @@ class LessonRun:
             if len(self.label_rows(source, threshold)[1]) == 0:
                 self.skipped[name] = f"no training rows from label source {source!r}"
                 return missing_metrics()
-            if self.stored_only and not self._scored(self._job(name)):
+            job = self._job(name)
+            if self.stored_only and not self._scored(job):
                 self.skipped[name] = _NOT_STORED
                 return missing_metrics()
-            scores = self.scores(name)
-            key = stable_hash({"scores": self.store.key("prm", self._job(name)["prm_inputs"]), "sets": self._sets[0]})
+            scores = self._stored_scores(self._need(name, job))
+            key = stable_hash({"scores": self.store.key("prm", job["prm_inputs"]), "sets": self._sets[0]})
             _, m = self.store.json("metrics", {"of": key, "version": 1}, lambda: prm_metrics(scores, self.sets))
             self._metrics_cache[name] = m
         return self._metrics_cache[name]

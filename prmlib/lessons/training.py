@@ -16,6 +16,7 @@ import os
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -84,10 +85,20 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
             "scores": scores}
 
 
+_DIED = ("\nA training process died before it reported back. Two usual causes: (1) a script that "
+         "starts trainings without the `if __name__ == \"__main__\":` guard (training processes are "
+         "spawned and import the script again; put the calls under the guard, or set workers: 1 in the "
+         "profile); (2) the process was killed, e.g. out of memory. What finished is kept in the store.")
+
+
 def run_jobs(jobs: Sequence[dict[str, Any]], workers: int = 2, progress: bool = True) -> dict[str, dict[str, Any]]:
     """Run jobs (see :func:`run_job`) in ``workers`` processes; ``{name: result}``.
 
-    A failing job stops the run with its name in the error (the others' finished work is kept)."""
+    A failing job stops the run with its name in the error (the others' finished work is kept).
+    Training processes are spawned: each one imports the caller's main module again, so a script
+    that calls this (through ``LessonRun.train_all`` or ``metrics``) needs the
+    ``if __name__ == "__main__":`` guard; without it the processes die at start, and the error
+    says so."""
     results: dict[str, dict[str, Any]] = {}
     if not jobs:
         return results
@@ -112,7 +123,8 @@ def run_jobs(jobs: Sequence[dict[str, Any]], workers: int = 2, progress: bool = 
             except Exception as exc:  # name the PRM, keep what finished
                 for other in futures:
                     other.cancel()
-                raise RuntimeError(f"training or scoring PRM {name!r} failed: {exc}") from exc
+                raise RuntimeError(f"training or scoring PRM {name!r} failed: {exc}"
+                                   + (_DIED if isinstance(exc, BrokenProcessPool) else "")) from exc
             bar.set_postfix_str(name)
             bar.update()
     bar.close()
