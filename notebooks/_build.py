@@ -89,7 +89,7 @@ d.show(tour.first_errors(), "First wrong step, per subset")'''),
 A solution can reach the right final answer through a wrong step. Best-of-N only checks the final
 answer, so it rewards such solutions; this is the root of lesson 5. ProcessBench's Table 2 counts
 3.5 / 18.8 / 32.2 / 51.8%; the Lessons paper's Figure 6 measures the same on its own policy's
-Best-of-8 answers (5.1 / 11.9 / 27.4 / 43.4%).
+responses (5.1 / 11.9 / 27.4 / 43.4%).
 """),
     code('''d.show(tour.wrong_process(), "Right final answers that contain a wrong step")'''),
     md("""
@@ -282,7 +282,8 @@ NOTEBOOKS["04_hard_vs_soft_labels"] = [
 
 **The lesson.** MC estimation gives each step a fraction c/K of right completions. Trained as a
 soft target or as a hard label ("correct iff at least one completion is right"), the PRMs are the
-same before filtering (ProcessBench F1 40.2 / 40.2, Best-of-8 65.4 / 65.4), but after consensus
+same before filtering (ProcessBench F1 40.2 / 40.2, Best-of-8 65.4 / 65.4 in Figure 3; Table 1
+gives 65.5 / 64.4 for the same two PRMs), but after consensus
 filtering hard labels win clearly: 66.5 vs 49.3 F1 and 67.2 vs 65.4 Best-of-8 (Figures 3 and 4).
 The best hard threshold is the loosest one: F1 falls from 40.2 at threshold 0 to 29.5 at 7/8
 (Figure 5).
@@ -352,8 +353,8 @@ NOTEBOOKS["05_bon_bias"] = [
 harder problems: 5.1% (GSM8K), 11.9% (MATH), 27.4% (OlympiadBench), 43.4% (Omni-MATH) of
 Qwen2.5-Math-7B-Instruct's right answers (Figure 6). Best-of-N only sees the answer, so a PRM that
 misses those wrong steps loses nothing there: PRMs with about the same Best-of-8 accuracy differ
-widely at finding the first error of right-answer-wrong-step solutions (Figure 7, Table 5: MC 22.2
-vs human 38.2). PRMs tuned for Best-of-N drift towards outcome models: their lowest step score sits
+widely at finding the first error of right-answer-wrong-step solutions (Figure 7, on Table 5's subset: MC
+22.2 vs human 38.2). PRMs tuned for Best-of-N drift towards outcome models: their lowest step score sits
 on the last step far more often (Figure 8: over 40% for several public PRMs).
 """),
     params('''n = None                         # Best-of-N candidates per problem (None: the profile's)
@@ -465,7 +466,7 @@ NOTEBOOKS["07_the_recipe"] = [
 **The lesson.** The released Qwen2.5-Math-PRMs put the lessons together: MC estimation for
 coverage, hard labels (a step is correct iff any completion is right), consensus filtering with an
 LLM judge to remove the noise. After filtering, hard labels reach 66.5 ProcessBench F1 against 40.2
-unfiltered, with the best Best-of-8 (67.2 vs 65.9 for the best alternative) (Figures 3-4); the
+unfiltered, with the best Best-of-8 (67.2, Figures 3-4, vs 65.9 for the best alternative, MC in Table 3); the
 released 7B model reaches 73.5 F1 and 67.6 Best-of-8 (Tables 6-7).
 
 **Here.** Every PRM of the run on both evaluations. The windowed rows are an ablation: the same

@@ -71,6 +71,11 @@ def test_lesson_tables_have_their_columns(run):
                 "paper BoN"} <= set(table.columns)
     t2 = lesson2_annotation.table(run)
     assert t2.loc["MC hard", "paper F1"] == 40.1 and t2.loc["LLM-as-a-judge", "paper F1"] == 46.5
+    # the paper's rows, with their data sizes (its tables mix 264k to 3M labels)
+    assert t2.loc["MC hard", "paper row"] == "Tables 3-4: MC Estimation (our data), 860k"
+    assert lesson3_consensus.table(run).loc["MC hard", "paper row"] == "Figure 2: MC estimation (860k)"
+    assert lesson4_labels.table(run).loc["MC hard", "paper row"] == "Figures 3-4: hard labels, before (3M)"
+    assert "paper row" not in lesson7_recipe.table(run).columns  # no paper number, no paper row
     assert list(lesson4_labels.threshold_table(run).index) == [f"{t}/{run.profile.sizes.k}"
                                                                 for t in run.profile.mc["thresholds"]]
     labels = lesson4_labels.threshold_label_table(run)
@@ -130,8 +135,9 @@ def test_lesson_tables_have_their_columns(run):
     assert by_level.loc["all", "MC hard"] == run.metrics("mc_hard")["bon"]["product"]
     assert (by_level[f"pass@{n}"] >= by_level[f"maj@{n}"]).all()  # no selector beats pass@N
     assert (by_level.drop(columns=[f"pass@{n}"]).le(by_level[f"pass@{n}"] + 1e-9, axis=0)).all().all()
-    assert {"min", "product", "last", "mean", "paper min", "paper product", "paper last"} <= set(
-        lesson6_scoring.table(run).columns)
+    t6 = lesson6_scoring.table(run)
+    assert {"min", "product", "last", "mean", "paper min", "paper product", "paper last"} <= set(t6.columns)
+    assert t6.loc["MC soft", "paper row"] == "Figure 9: MC soft labels (3M)"
     assert lesson3_consensus.filter_summary(run)["solutions"].sum() == len(run.train_solutions)
 
 

@@ -61,9 +61,11 @@ def spearman(x, y) -> float:
     return float(np.corrcoef(a, b)[0, 1])
 
 
-def prm_table(run, names, paper_f1=None, paper_bon=None, agg: str = "product"):
+def prm_table(run, names, paper_f1=None, paper_bon=None, agg: str = "product", paper_rows=None):
     """One row per PRM: training rows, ProcessBench-style F1 (error / correct accuracy), Best-of-N
-    with ``agg``, and the paper's numbers beside them (``paper_f1`` / ``paper_bon``: name -> value)."""
+    with ``agg``, and the paper's numbers beside them (``paper_f1`` / ``paper_bon``: name -> value;
+    ``paper_rows``: name -> the paper's row they come from, with its data size, shown as ``paper row``
+    because the paper's tables compare PRMs trained on 264k to 3M labels)."""
     import pandas as pd
 
     from prmlib.lessons.experiment import PRM_TITLES, PRMS
@@ -80,5 +82,6 @@ def prm_table(run, names, paper_f1=None, paper_bon=None, agg: str = "product"):
             "paper F1": (paper_f1 or {}).get(name, float("nan")),
             f"BoN@{run.profile.sizes.n} ({agg})": m["bon"][agg],
             "paper BoN": (paper_bon or {}).get(name, float("nan")),
+            **({"paper row": paper_rows.get(name, "")} if paper_rows else {}),
         })
     return pd.DataFrame(rows).set_index("PRM")

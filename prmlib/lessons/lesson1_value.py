@@ -59,7 +59,7 @@ def example(run, level: int | None = None) -> pd.DataFrame:
 def claims(run) -> list[Claim]:
     if not run.world.has_exact_labels:
         return [Claim("C1_value", 1, "MC precision and recall of 'wrong' fall with difficulty",
-                      "qualitative (Section 3.2)", "not measurable here: no exact step labels in this world",
+                      "qualitative (PRM versus value model)", "not measurable here: no exact step labels in this world",
                       False, {"measurable": False})]
     t = value_table(run)
     lo, hi = t.index.min(), t.index.max()
@@ -68,7 +68,7 @@ def claims(run) -> list[Claim]:
     return [Claim(
         "C1_value", 1,
         f"MC precision and recall of 'wrong' fall from level {lo} to {hi}; correct steps score lower at level {hi}",
-        "qualitative (Section 3.2: MC labels are value estimates)",
+        "qualitative (the paper's PRM-versus-value-model discussion: MC labels are value estimates)",
         f"precision {r1(p[lo])} -> {r1(p[hi])}, recall {r1(r[lo])} -> {r1(r[hi])}, "
         f"MC score of correct steps {s[lo]:.2f} -> {s[hi]:.2f}",
         holds, {"precision": p.to_dict(), "recall": r.to_dict(), "correct_score": s.to_dict()})]

@@ -23,7 +23,17 @@ def table(run) -> pd.DataFrame:
     names = [n for n in NAMES if n in run.prm_names()]
     return prm_table(run, names,
                      {n: paper(_T4, PAPER_ROWS[n], "Avg. F1") for n in names},
-                     {n: paper(_T3, PAPER_ROWS[n], "Avg.") for n in names})
+                     {n: paper(_T3, PAPER_ROWS[n], "Avg.") for n in names},
+                     paper_rows={n: _row_with_size(PAPER_ROWS[n]) for n in names})
+
+
+def _row_with_size(row: str) -> str:
+    """``"MC Estimation (our data)"`` -> ``"Tables 3-4: MC Estimation (our data), 860k"``."""
+    from prmlib.eval.reference import reference_table
+
+    t = reference_table(_T4)
+    size = t[t.iloc[:, 0] == row]["# samples"].iloc[0]
+    return f"Tables 3-4: {row}, {size}"
 
 
 def claims(run) -> list[Claim]:

@@ -16,7 +16,8 @@ NAMES = ["mc_hard", "judge", "consensus_hard"]
 
 def table(run) -> pd.DataFrame:
     return prm_table(run, NAMES, {n: paper(_F2, r, "ProcessBench mean F1") for n, r in PAPER_ROWS.items()},
-                     {n: paper(_F2, r, "Best-of-8 mean acc") for n, r in PAPER_ROWS.items()})
+                     {n: paper(_F2, r, "Best-of-8 mean acc") for n, r in PAPER_ROWS.items()},
+                     paper_rows={n: f"Figure 2: {r}" for n, r in PAPER_ROWS.items()})
 
 
 def filter_summary(run) -> pd.DataFrame:

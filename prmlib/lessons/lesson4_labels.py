@@ -20,7 +20,8 @@ _PAPER = {"mc_hard": ("hard", "before (3M)"), "mc_soft": ("soft", "before (3M)")
 def table(run) -> pd.DataFrame:
     return prm_table(run, NAMES,
                      {n: paper(_F34, lab, f"Fig. 4 ProcessBench F1, {when}") for n, (lab, when) in _PAPER.items()},
-                     {n: paper(_F34, lab, f"Fig. 3 BoN, {when}") for n, (lab, when) in _PAPER.items()})
+                     {n: paper(_F34, lab, f"Fig. 3 BoN, {when}") for n, (lab, when) in _PAPER.items()},
+                     paper_rows={n: f"Figures 3-4: {lab} labels, {when}" for n, (lab, when) in _PAPER.items()})
 
 
 def threshold_names(run) -> list[tuple[int, str]]:

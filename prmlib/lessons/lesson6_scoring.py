@@ -26,6 +26,7 @@ def table(run) -> pd.DataFrame:
         m = run.metrics(n)["bon"]
         row = {"PRM": PRM_TITLES[n], **{a: m[a] for a in AGGS}}
         row.update({f"paper {a}": paper(_F9, PAPER_ROWS[n], a) for a in ("min", "product", "last")})
+        row["paper row"] = f"Figure 9: {PAPER_ROWS[n]}"
         row["maj"] = m["maj"]
         rows.append(row)
     return pd.DataFrame(rows).set_index("PRM")

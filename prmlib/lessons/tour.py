@@ -29,7 +29,7 @@ SUBSETS = ("gsm8k", "math", "olympiadbench", "omnimath")
 SUBSET_TITLES = {"gsm8k": "GSM8K", "math": "MATH", "olympiadbench": "OlympiadBench", "omnimath": "Omni-MATH"}
 BENCHMARK_TITLES = {"gsm8k": "GSM8K", "math": "MATH", "minerva_math": "Minerva Math", "gaokao2023en": "GaoKao 2023 En",
                     "olympiadbench": "OlympiadBench", "college_math": "College Math", "mmlu_stem": "MMLU STEM"}
-#: ProcessBench paper, Table 2: rows of the Table 5 subset (right answer, wrong process) per subset
+#: Lessons paper, Table 5 (# samples): rows of its subset (right answer, wrong process) per ProcessBench subset
 PAPER_EXTRACTED = {"gsm8k": 7, "math": 94, "olympiadbench": 161, "omnimath": 259}
 
 
@@ -142,7 +142,7 @@ class DataTour:
 
     def wrong_process(self) -> pd.DataFrame | Skipped:
         """Per subset: right final answers, how many contain a wrong step, and the share (%) beside the
-        ProcessBench paper's Table 2 and the Lessons paper's Figure 6 (its policy's own Best-of-8 answers)."""
+        ProcessBench paper's Table 2 and the Lessons paper's Figure 6 (its policy's own responses)."""
         if (skip := self._skip()) is not None:
             return skip
         from prmlib.eval.analysis import correct_answer_wrong_process_rate
@@ -249,7 +249,7 @@ def paper_wrong_process_share(subset: str) -> float:
 
 
 def fig6_shares() -> dict[str, float]:
-    """Lessons paper, Figure 6: right answers with a wrong step among its policy's Best-of-8 answers (%)."""
+    """Lessons paper, Figure 6: right answers with a wrong step among its policy's responses (%)."""
     from prmlib.eval.reference import reference_table
 
     row = reference_table("lessons_fig6_correct_answer_wrong_process_rate").iloc[0]
