@@ -163,7 +163,10 @@ d.show_figure(lesson1_value.figure(run))'''),
     md("""
 ## One solution, step by step
 
-A training solution from a hard level where MC and the truth disagree on at least one step.
+A training solution from a hard level where MC and the truth disagree on at least one step up to
+its first error. `correct (exact)` follows the PRM labels' convention: every step from the first
+error on counts as wrong (training labels stop there). `MC says correct` is the hard label at
+threshold 0: at least one of the K completions from that step reaches the right answer.
 """),
     code('''d.show(lesson1_value.example(run, example_level), "One solution: MC value and truth per step",
        formats={"MC value c/K": "{:.2f}"})'''),
@@ -172,10 +175,10 @@ A training solution from a hard level where MC and the truth disagree on at leas
     md("""
 ## Try this
 
-- `k = 16`: more rollouts per step. Recall at the hardest level rises, but the mean MC score of
-  *correct* steps there stays low: more sampling estimates the value better, it does not turn it
-  into correctness.
-- `k = 2`: fewer rollouts. Precision at the easy levels stays high while recall drops; look at how
+- `k = 16`: more rollouts per step. Does recall at the hardest level rise, and does the mean MC
+  score of *correct* steps there stay low? If both, more sampling estimates the value better
+  without turning it into correctness.
+- `k = 2`: fewer rollouts. What happens to precision at the easy levels and to recall? Count how
   many wrong steps slip through as "right".
 - `example_level = 1`: an easy-level example, where MC and the truth mostly agree.
 """),
@@ -213,7 +216,11 @@ d.show(reference_table("lessons_table4_processbench_by_annotation_method")[["Met
 ## Our PRMs on both evaluations
 
 ProcessBench-style F1 on the synthetic test set (threshold tuned on a validation set, mean of the
-per-level F1s) and Best-of-N accuracy with the product of step scores, the paper's numbers beside.
+per-level F1s) and Best-of-N accuracy with the product of step scores, the paper's numbers beside
+(`paper row` names the paper's PRM and its data size). *error acc.*: on erroneous solutions, the
+share whose first error the PRM finds at exactly the right step; *correct acc.*: on fully correct
+solutions, the share it flags nowhere. Both columns are means over the levels, and F1 is the mean
+of each level's harmonic mean of the two, so it is not the harmonic mean of the two columns.
 """),
     code('''t = lesson2_annotation.table(run)
 d.show(t, "Same base and recipe, four label sources")
@@ -225,8 +232,8 @@ d.show_figure(lesson2_annotation.figure(run))'''),
 
 - `k = 16`: better MC estimates. Does the MC row's F1 move towards the judge's, and does the
   Best-of-N column still hardly separate the four? (Retrains the MC-based PRMs: minutes on `cpu`.)
-- `n = 4`: fewer Best-of-N candidates. The accuracy spread between label sources shrinks further;
-  compare it with the F1 spread.
+- `n = 4`: fewer Best-of-N candidates. Does the accuracy spread between label sources shrink?
+  Compare it with the F1 spread.
 - `train_problems_per_level = 300`: half the data for every source. Which ordering survives?
 """),
 ]
@@ -256,6 +263,9 @@ run = d.open_run(profile, seed, run_dir, k=k, train_problems_per_level=train_pro
        "(paper: about 40%, 860k -> 350k).")
 d.show(lesson3_consensus.filter_summary(run), "Why training solutions were kept or dropped")'''),
     md("## Figure 2: MC, judge and consensus on both evaluations"),
+    md("""Our Best-of-N and the paper's are on different problems: the paper's on seven real benchmarks
+(pass@8 74.7, maj@8 66.2, Table 1), ours on the synthetic levels, whose pass@N and maj@N are in
+notebook 05. Compare the order of the bars, not their heights."""),
     code('''t = lesson3_consensus.table(run)
 d.show(t, "MC, judge and consensus-filtered PRMs (the paper's Figure 2 beside)")
 d.show_figure(d.compare_bars(t, "ProcessBench F1", "paper F1", ylabel="ProcessBench-style F1 (%)",
@@ -300,6 +310,9 @@ train_problems_per_level = None  # training problems per level (None: the profil
 d.setup()
 run = d.open_run(profile, seed, run_dir, k=k, thresholds=thresholds, train_problems_per_level=train_problems_per_level)'''),
     md("## Figures 3 and 4: hard vs soft, before and after filtering"),
+    md("""Our Best-of-N and the paper's are on different problems: the paper's on seven real benchmarks
+(pass@8 74.7, maj@8 66.2, Table 1), ours on the synthetic levels, whose pass@N and maj@N are in
+notebook 05. Compare the order of the bars, not their heights."""),
     code('''t = lesson4_labels.table(run)
 d.show(t, "Hard and soft MC labels, before and after consensus filtering")
 d.show_figure(d.compare_bars(t, "ProcessBench F1", "paper F1", ylabel="ProcessBench-style F1 (%)",
@@ -315,7 +328,8 @@ the policy a completion that reaches the answer, threshold 0 puts the error too 
 higher thresholds start flagging right steps (too early). If the PRM's F1 above follows this
 table, the sweep's shape comes from the labels, not from training."""),
     code('''d.show(lesson4_labels.threshold_label_table(run),
-       "MC first errors per threshold against the exact ones (training solutions, no PRM)")'''),
+       "MC first errors per threshold against the exact ones (training solutions, no PRM)")
+d.note(lesson4_labels.labels_vs_prm_note(run))'''),
     md("""Why a wrong step keeps a right completion: K fresh completions after each erroneous training
 solution's first wrong step, and the route by which those that reach the answer got there. The
 policy may notice its mistake and write a `Wait, ...` correction; the wrong step may compute
@@ -330,6 +344,7 @@ always skipped). Fresh solutions and MC labels are sampled for each; no PRM is t
 self-correction is what makes threshold 0 worse than 1/8 here, the gap should shrink or reverse."""),
     code('''what_if = lesson4_labels.threshold_label_what_if(run)
 d.show(what_if, "F1 of the MC labels per threshold: this world and policies that recover less (no PRM)")
+d.note(lesson4_labels.what_if_note(run, what_if))
 d.show_figure(lesson4_labels.what_if_figure(run, what_if))'''),
     md("## Conclusion"),
     code('''d.conclusion(lesson4_labels.claims(run), run)'''),
@@ -393,12 +408,15 @@ below asks what a perfect step checker would score: pick a candidate with no wro
 is one, else the one whose first wrong step comes latest. In the synthetic world a candidate with
 no wrong step has the right answer (third column), so this ceiling is about the share of problems
 with at least one clean candidate. When it sits far above the MC PRM's Best-of-N, a PRM that checks
-steps well wins at Best-of-N as well, and the two evaluations agree (docs/lessons.md, "cpu-long").
+steps *well* would win at Best-of-N too, and the two evaluations would agree, as they do on the
+`cpu-long` profile (docs/lessons.md). A PRM far from a perfect checker (compare its F1 and its
+first errors found above) need not.
 Real policies' candidates carry no exact step labels, so the table is skipped there.
 """),
     code('''d.show(lesson5_bon_bias.checker_ceiling_table(run), "Best-of-N for a perfect step checker, per level")'''),
-    md("""Best-of-N per level, for the perfect step checker and for the PRMs. Where a PRM falls below
-majority voting it picks wrong answers that most candidates avoid; where the checker gets no
+    md("""Best-of-N per level, for the perfect step checker and for the PRMs, beside pass@N (a right
+answer among the N candidates: what no selector can beat) and maj@N (the most frequent answer, no
+PRM). Where a PRM falls below majority voting it picks wrong answers that most candidates avoid; where the checker gets no
 clean candidate (the hardest level) a PRM can beat it by preferring a right answer with a wrong step."""),
     code('''d.show(lesson5_bon_bias.bon_by_level_table(run), "Best-of-N accuracy (%) per level")'''),
     md("## Figure 8: where the lowest step score sits"),
@@ -412,8 +430,9 @@ d.show(reference_table("lessons_fig8_min_score_at_last_step").rename(columns={"%
     md("""
 ## Try this
 
-- `n = 16`: more candidates per problem. Best-of-N accuracies move closer to pass@N, while the
-  right-answer-wrong-step accuracies do not change (they do not depend on N).
+- `n = 16`: more candidates per problem. How far are the PRMs' Best-of-N accuracies from pass@N
+  now? The right-answer-wrong-step accuracies are read from the test set, not from the candidates,
+  so they stay as they are.
 - `bon_problems_per_level = 120`: more Best-of-N problems make the per-level shares of Figure 6
   steadier; does the trend with difficulty stay monotone?
 """),
@@ -438,7 +457,11 @@ from prmlib.eval.reference import reference_table
 
 d.setup()
 run = d.open_run(profile, seed, run_dir, n=n, k=k)'''),
-    md("## Best-of-N by scoring strategy"),
+    md("""## Best-of-N by scoring strategy
+
+`majority vote` is maj@N: the most frequent final answer among the N candidates, no PRM involved.
+In the paper maj@8 is 66.2 (Table 1), level with its PRMs (64-68); compare ours with the PRM
+columns here."""),
     code('''t = lesson6_scoring.table(run)
 d.show(t, "Best-of-N accuracy (%) by scoring strategy, per PRM (paper's Figure 9 beside)",
        labels={"maj": "majority vote"})
@@ -453,8 +476,7 @@ d.show_figure(plots.plot_scoring_strategies(t[["min", "product", "last", "mean"]
 
 - `n = 16`: with more candidates, small differences between strategies show more clearly; does
   "last" stay ahead for the MC-trained PRMs?
-- `k = 4`: noisier MC labels make the MC PRM's step scores less step-like. Does the gap between
-  "last" and "min" grow?
+- `k = 4`: noisier MC labels. Does the gap between "last" and "min" for the MC PRM grow?
 """),
 ]
 
@@ -483,7 +505,9 @@ run = d.open_run(profile, seed, run_dir, k=k, n=n, train_problems_per_level=trai
     code('''t = lesson7_recipe.table(run)
 d.show(t, "The recipe against the alternatives")
 d.show_figure(d.scatter(t, d.bon_column(t), "ProcessBench F1", xlabel="Best-of-N accuracy (%), product of step scores",
-                        ylabel="ProcessBench-style F1 (%)", title="The recipe on both evaluations"))'''),
+                        ylabel="ProcessBench-style F1 (%)", title="The recipe on both evaluations",
+                        highlight="Consensus, hard"))
+d.note(lesson7_recipe.fit_note(run))'''),
     md("## Conclusion"),
     code('''d.conclusion(lesson7_recipe.claims(run), run)'''),
     md("""
@@ -548,8 +572,8 @@ d.show(bon, f"Best-of-N accuracy (%), {agg} of step scores on {prms.bon_source}:
     md("""
 ## Try this
 
-- `rows_per_subset = 100`: more rows make the stand-ins' F1 settle near what a random scorer gets,
-  a useful floor to compare real PRMs against (a few minutes on a CPU).
+- `rows_per_subset = 100`: more rows. Where does the stand-ins' F1 settle? A scorer with random
+  weights is a floor to compare real PRMs against (a few minutes on a CPU).
 - `models = ["Qwen2.5-Math-PRM-7B"]` and `agg = "min"`: one release, another aggregation; the code
   path is the same for every release.
 - On a GPU machine: `profile = "gpu-small"` loads the real checkpoints; the tables then fill with

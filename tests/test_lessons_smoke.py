@@ -63,7 +63,7 @@ def test_lesson_tables_have_their_columns(run):
                                 "MC score of correct steps", "MC score of wrong steps"]
     assert list(t1.index) == run.profile.sizes.levels
     ex = lesson1_value.example(run)
-    assert ex.empty or list(ex.columns) == ["step", "correct (exact)", "MC value c/K", "MC hard label"]
+    assert ex.empty or list(ex.columns) == ["step", "correct (exact)", "MC value c/K", "MC says correct (c > 0)"]
     bon = f"BoN@{run.profile.sizes.n} (product)"
     for table in (lesson2_annotation.table(run), lesson3_consensus.table(run), lesson4_labels.table(run),
                   lesson7_recipe.table(run)):

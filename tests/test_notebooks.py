@@ -97,9 +97,10 @@ def test_report_collects_claims_tables_and_figures(tmp_path):
     t = table(df, "cap")
     png = base64.b64encode(b"\x89PNG\r\n\x1a\nfake").decode()
     nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_markdown_cell("# 01 · Title\n\nThe lesson in words.\n\nMore words."),
+        nbformat.v4.new_markdown_cell("# 01 · Title\n\nThe lesson in words.\n\nMore words.\n\nHow to read it."),
         nbformat.v4.new_code_cell("profile = 'cpu'", metadata={"tags": ["parameters"]}),
-        nbformat.v4.new_markdown_cell("## A section"),
+        nbformat.v4.new_markdown_cell("## A section\n\nWhat *the table* below shows."),
+        nbformat.v4.new_markdown_cell("Only for JupyterLab.", metadata={"tags": ["no-report"]}),
         nbformat.v4.new_code_cell("x", outputs=[
             nbformat.v4.new_output("display_data", data={
                 "text/html": t._repr_html_(), "text/markdown": t._repr_markdown_(), "text/plain": repr(t)}),
@@ -107,14 +108,18 @@ def test_report_collects_claims_tables_and_figures(tmp_path):
             nbformat.v4.new_output("display_data", data={"image/png": png, "text/plain": "<Figure>"})]),
         nbformat.v4.new_code_cell("y", outputs=[nbformat.v4.new_output("display_data", data={
             "text/markdown": "**Holds here.** it", "text/plain": "Holds",
-            CLAIMS_MIME: [{"id": "C9", "lesson": 1, "claim": "a | b", "paper": "1", "ours": "2", "holds": False}]})]),
+            CLAIMS_MIME: [{"id": "C9", "lesson": 1, "claim": "a | b", "paper": "1", "ours": "2", "holds": False},
+                          {"id": "D1", "lesson": 0, "claim": "data", "paper": "3", "ours": "3", "holds": True}]})]),
     ])
     path = tmp_path / "notebooks" / "01_title.ipynb"
     path.parent.mkdir()
     nbformat.write(nb, str(path))
     summary = read_notebook(path)
     assert summary.title == "01 · Title" and summary.lesson.startswith("The lesson in words.")
-    assert [i.kind for i in summary.items] == ["heading", "table", "figure", "markdown"]
+    # the notebook's own prose comes along (the rest of the first cell, the text under each heading) ...
+    assert [i.kind for i in summary.items] == ["prose", "heading", "prose", "table", "figure", "markdown"]
+    assert summary.items[0].markdown == "How to read it."
+    assert summary.items[2].markdown == "What *the table* below shows."
     md, html = write_report(tmp_path, [summary], {"profile": "smoke", "seed": 0, "meaningful": False})
     md_text, html_text = md.read_text(), html.read_text()
     assert "| claim | paper | ours | holds |" in md_text and "a \\| b" in md_text and "**no**" in md_text
@@ -124,6 +129,11 @@ def test_report_collects_claims_tables_and_figures(tmp_path):
     assert "![" in md_text and "report_figures/01_title-1.png" in md_text
     assert f"data:image/png;base64,{png}" in html_text and "<table class=\"claims\">" in html_text
     assert "mean nothing" in md_text
+    assert "What *the table* below shows." in md_text and "What <em>the table</em> below shows." in html_text
+    assert "Only for JupyterLab" not in md_text and "Only for JupyterLab" not in html_text  # ... but not no-report cells
+    # the paper's claims and the data checks are counted apart
+    assert "0 of 1 of the paper's claims hold in this run; 1 of 1 data checks pass" in md_text
+    assert "0 of 1 of the paper's claims hold in this run; 1 of 1 data checks pass" in html_text
 
 
 def test_tables_show_one_decimal_and_words():

@@ -169,11 +169,14 @@ def plot_scoring_strategies(table: pd.DataFrame, title: str | None = None) -> Fi
     long = table.rename_axis("PRM").reset_index().melt(id_vars="PRM", var_name="strategy", value_name="accuracy")
     long["PRM"] = long["PRM"].astype(str)
     fig, ax = _figure(max(6.0, 1.3 * len(table) + 2), 4.2)
-    sns.barplot(long, x="PRM", y="accuracy", hue="strategy", ax=ax, palette="Set2")
-    _label_bars(ax, fontsize=6)
+    # points, not bars: the accuracies sit in a narrow band, and bars cut at its bottom would
+    # make the lowest look near zero
+    sns.pointplot(long, x="PRM", y="accuracy", hue="strategy", ax=ax, palette="Set2", dodge=0.5,
+                  linestyle="none", markers=["o", "s", "D", "^", "v", "P"][:long["strategy"].nunique()])
     lo, hi = float(long["accuracy"].min()), float(long["accuracy"].max())
-    ax.set_ylim(max(0.0, lo - 3), min(100.0, hi + 2))
-    ax.set_xlabel("")
+    ax.set_ylim(max(0.0, lo - 3), min(100.0, hi + 3))
+    ax.grid(axis="y", alpha=0.3)
+    ax.set_xlabel("PRM (training labels)")
     ax.set_ylabel("Best-of-N accuracy (%)")
     _rotate(ax, 20)
     ax.legend(title="scoring", fontsize=8)

@@ -71,8 +71,12 @@ def setup() -> None:
 
     import matplotlib
 
-    # tqdm falls back to text bars without ipywidgets; its warning about that is noise here
+    # tqdm falls back to text bars without ipywidgets; its warning about that is noise here. It is
+    # raised once, when tqdm.auto is first imported: import it here with the warning silenced
     warnings.filterwarnings("ignore", message="IProgress not found")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import tqdm.auto  # noqa: F401
 
     matplotlib.rcParams.update({
         "figure.dpi": 100, "savefig.dpi": 110, "font.size": 10, "axes.titlesize": 11,
@@ -329,21 +333,60 @@ def bon_column(t: pd.DataFrame) -> str:
     return next(str(c) for c in t.columns if str(c).startswith("BoN@"))
 
 
-def scatter(t: pd.DataFrame, x: str, y: str, xlabel: str, ylabel: str, title: str, ax=None, label_points: bool = True):
-    """One labelled point per row of ``t``. Returns the Axes."""
+def scatter(t: pd.DataFrame, x: str, y: str, xlabel: str, ylabel: str, title: str, ax=None, label_points: bool = True,
+            highlight: str | None = None):
+    """One labelled point per row of ``t`` (labels placed so that they do not overlap one another);
+    the row named ``highlight`` is drawn in another colour. Returns the Axes."""
     import matplotlib.pyplot as plt
 
-    ax = ax or plt.subplots(figsize=(6.4, 4.2))[1]
-    ax.scatter(t[x].astype(float), t[y].astype(float), s=36, color="tab:blue", zorder=3)
+    ax = ax or plt.subplots(figsize=(6.8, 4.4))[1]
+    xs, ys = t[x].astype(float), t[y].astype(float)
+    colors = ["tab:orange" if highlight is not None and str(n) == highlight else "tab:blue" for n in t.index]
+    ax.scatter(xs, ys, s=36, c=colors, zorder=3)
+    ax.margins(0.12)
     if label_points:
-        for name, row in t.iterrows():
-            ax.annotate(_wrap(str(name), 28), (float(row[x]), float(row[y])), fontsize=7, xytext=(4, 3),
-                        textcoords="offset points")
+        _place_labels(ax, [_wrap(str(n), 28) for n in t.index], list(xs), list(ys))
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.grid(alpha=0.3)
     return ax
+
+
+def _place_labels(ax, labels: list[str], xs: list[float], ys: list[float], fontsize: int = 7) -> None:
+    """Annotate each point with its label at the one of eight offsets whose box overlaps the labels
+    placed so far and the points least (greedy, in display pixels; no extra dependency)."""
+    import math
+
+    fig = ax.figure
+    fig.canvas.draw()  # fixes the limits, so data -> pixels is final
+    dpi_scale = fig.dpi / 72.0
+    char_w, line_h = 0.55 * fontsize * dpi_scale, 1.25 * fontsize * dpi_scale
+    pts = [tuple(ax.transData.transform((a, b))) for a, b in zip(xs, ys) if math.isfinite(a) and math.isfinite(b)]
+    placed: list[tuple[float, float, float, float]] = []
+    offsets = [(5, 3), (5, -11), (-5, 3), (-5, -11), (5, 12), (-5, 12), (5, -20), (-5, -20)]
+    for label, a, b in zip(labels, xs, ys):
+        if not (math.isfinite(a) and math.isfinite(b)):
+            continue
+        lines = label.split("\n")
+        w, h = char_w * max(len(line) for line in lines), line_h * len(lines)
+        px, py = ax.transData.transform((a, b))
+
+        def box(off):
+            dx, dy = off[0] * dpi_scale, off[1] * dpi_scale
+            x0 = px + dx if off[0] > 0 else px + dx - w
+            return (x0, py + dy, x0 + w, py + dy + h)
+
+        def cost(bx):
+            over = sum(max(0.0, min(bx[2], o[2]) - max(bx[0], o[0])) * max(0.0, min(bx[3], o[3]) - max(bx[1], o[1]))
+                       for o in placed)
+            hits = sum(1 for (qx, qy) in pts if bx[0] - 3 <= qx <= bx[2] + 3 and bx[1] - 3 <= qy <= bx[3] + 3)
+            return over + 400.0 * hits
+
+        best = min(offsets, key=lambda off: cost(box(off)))
+        placed.append(box(best))
+        ax.annotate(label, (a, b), fontsize=fontsize, xytext=best, textcoords="offset points",
+                    ha="left" if best[0] > 0 else "right", va="bottom")
 
 
 def _wrap(text: str, width: int = 16) -> str:

@@ -37,7 +37,9 @@ def value_table(run) -> pd.DataFrame:
 
 def example(run, level: int | None = None) -> pd.DataFrame:
     """One training solution step by step: its MC value beside its truth (a hard level by default:
-    the first solution there with a correct step that MC calls wrong, or a wrong step MC calls right)."""
+    the first solution there with a correct step that MC calls wrong, or a wrong step MC calls right,
+    among the steps up to its first error, the steps the lesson's table counts). ``correct (exact)``
+    follows the PRM labels' convention: every step from the first error on counts as wrong."""
     level = max(run.profile.sizes.levels) if level is None else level
     pick = None
     for sol, res in zip(run.train_solutions, run.mc_results):
@@ -45,7 +47,8 @@ def example(run, level: int | None = None) -> pd.DataFrame:
             continue
         fe = int(sol.meta["first_error"])
         truth = [fe < 0 or i < fe for i in range(len(sol.steps))]
-        if any((c == 0) == t for c, t in zip(res.counts, truth)):
+        upto = len(sol.steps) if fe < 0 else fe + 1
+        if any((c == 0) == t for c, t in zip(res.counts[:upto], truth[:upto])):
             pick = (sol, res, truth)
             break
     if pick is None:
@@ -53,7 +56,7 @@ def example(run, level: int | None = None) -> pd.DataFrame:
     sol, res, truth = pick
     return pd.DataFrame({"step": sol.steps, "correct (exact)": truth,
                          "MC value c/K": [c / res.k for c in res.counts],
-                         "MC hard label": [c > 0 for c in res.counts]})
+                         "MC says correct (c > 0)": [c > 0 for c in res.counts]})
 
 
 def claims(run) -> list[Claim]:
@@ -88,5 +91,5 @@ def figure(run, ax=None):
     ax.set_xlabel("difficulty level")
     ax.set_ylabel("mean MC score c/K (fraction of rollouts right)")
     ax.set_ylim(0, 1)
-    ax.set_title("Lesson 1: MC scores track difficulty, not step correctness")
+    ax.set_title("Lesson 1: the MC score of correct steps falls with difficulty")
     return ax

@@ -257,3 +257,38 @@ def what_if_figure(run, table: pd.DataFrame | None = None, ax=None):
     ax.legend(title="policy")
     ax.set_title("Lesson 4: MC label quality when the policy recovers less (no PRM)")
     return ax
+
+
+def labels_vs_prm_note(run) -> str:
+    """One computed sentence that reads :func:`threshold_table` beside :func:`threshold_label_table`:
+    the Spearman correlation of the PRMs' F1 with their labels' F1 across the thresholds, and where
+    each peaks. Markdown."""
+    from prmlib.lessons.display import Skipped
+
+    labels = threshold_label_table(run)
+    if isinstance(labels, Skipped):
+        return f"*Not read here: {labels.reason}.*"
+    prm = threshold_table(run)["ProcessBench F1"]
+    lab = labels["F1 of the labels"].reindex(prm.index)
+    rho = spearman(lab, prm)
+    return (f"Read together: across the {len(prm)} thresholds the PRMs' F1 and their labels' F1 have Spearman "
+            f"rho **{rho:.2f}**; the labels' F1 is highest at t = {lab.idxmax()}, the PRMs' at t = {prm.idxmax()}.")
+
+
+def what_if_note(run, table: pd.DataFrame) -> str:
+    """One computed sentence on :func:`threshold_label_what_if`'s table: per world, the labels' F1 at
+    threshold 1/K minus at 0, and whether 0 ever comes out ahead. Markdown."""
+    from prmlib.lessons.display import Skipped
+
+    if isinstance(table, Skipped):
+        return f"*Not read here: {table.reason}.*"
+    k = run.profile.sizes.k
+    zero, one = f"0/{k}", f"1/{k}"
+    if zero not in table.index or one not in table.index:
+        return f"*Not read here: the sweep lacks threshold {zero} or {one}.*"
+    gaps = {w: float(table.loc[one, w] - table.loc[zero, w]) for w in table.columns}
+    text = (f"Labels' F1 at t = {one} minus at t = 0: "
+            + ", ".join(f"{w} {g:+.1f}" for w, g in gaps.items()) + " points. ")
+    ahead = [w for w, g in gaps.items() if g < 0]
+    return text + (f"Threshold 0 comes out ahead in: {', '.join(ahead)}." if ahead
+                   else "Threshold 0 comes out ahead in none of these worlds.")

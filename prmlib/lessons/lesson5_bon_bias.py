@@ -203,7 +203,11 @@ def figure(run, ax=None):
     ax.bar(range(len(w)), w["share (%)"], label="ours")
     # the paper's four benchmarks, easiest to hardest, spread over the same width as our levels
     xs = np.linspace(0, len(w) - 1, len(_FIG6)) if len(w) > 1 else np.zeros(len(_FIG6))
-    ax.plot(xs, list(_FIG6.values()), "ks--", label="paper Figure 6 (GSM8K, MATH, OlympiadBench, Omni-MATH)")
+    ax.plot(xs, list(_FIG6.values()), "ks--", label="paper Figure 6 (its policy's responses)")
+    for x, (bench, share) in zip(xs, _FIG6.items()):  # name each paper point: they are benchmarks, not our levels
+        ax.annotate(bench, (x, share), fontsize=7, xytext=(0, 7), textcoords="offset points", ha="center",
+                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85})
+    ax.set_ylim(0, 1.15 * max([*w["share (%)"].astype(float), *_FIG6.values()]))
     ax.set_xticks(range(len(w)), w.index)
     ax.set_xlabel("difficulty level (paper: benchmark, easiest to hardest)")
     ax.set_ylabel("right answers with a wrong step (%)")

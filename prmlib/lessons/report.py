@@ -2,9 +2,9 @@
 
 At the top, one table of every claim the notebooks concluded (claim / paper / ours / holds), read
 from the claims each notebook attached to its conclusion (:data:`prmlib.lessons.display.CLAIMS_MIME`);
-then, notebook by notebook, its title and lesson, its section headings, and every table, figure
-and computed note it displayed (cells tagged ``no-report`` are left out; progress bars, logs and
-plain-text results always are).
+then, notebook by notebook, its title and lesson, its prose (section headings and the text that
+defines and reads each table), and every table, figure and computed note it displayed (cells
+tagged ``no-report`` are left out; progress bars, logs and plain-text results always are).
 
 ``report.html`` is one file: styles inline, figures embedded as base64 PNG, so it opens anywhere.
 ``REPORT.md`` links the same figures as PNG files in ``report_figures/`` beside it (Markdown
@@ -30,7 +30,8 @@ NO_REPORT_TAG = "no-report"
 
 @dataclass
 class Item:
-    """One thing a notebook showed: ``kind`` is heading / markdown / table / figure / html."""
+    """One thing a notebook showed: ``kind`` is heading / prose / markdown / skipped / table / figure / html
+    (``prose`` is the notebook's own text, ``markdown`` a note a cell computed)."""
 
     kind: str
     markdown: str = ""
@@ -69,15 +70,13 @@ def read_notebook(path: str | os.PathLike) -> NotebookSummary:
     for cell in nb.cells:
         tags = set(cell.get("metadata", {}).get("tags", []))
         if cell.cell_type == "markdown":
+            if NO_REPORT_TAG in tags:
+                continue
             src = _text(cell.source)
             if first_markdown:
                 first_markdown = False
-                title, lesson = _title_and_lesson(src, path.stem)
-                continue
-            for line in src.splitlines():
-                m = re.match(r"^(#{2,3})\s+(.*)$", line)
-                if m:
-                    items.append(Item("heading", markdown=m.group(2).strip()))
+                title, lesson, src = _title_and_lesson(src, path.stem)
+            items.extend(_prose_items(src))
             continue
         if cell.cell_type != "code" or tags & {NO_REPORT_TAG, "parameters", "injected-parameters"}:
             continue
@@ -102,18 +101,42 @@ def read_notebook(path: str | os.PathLike) -> NotebookSummary:
     return NotebookSummary(path.stem, path, title, lesson, _drop_empty_headings(items), claims, seconds)
 
 
-def _title_and_lesson(src: str, default: str) -> tuple[str, str]:
+def _title_and_lesson(src: str, default: str) -> tuple[str, str, str]:
+    """The first markdown cell -> (title, lesson: its first two paragraphs, the rest of the cell)."""
     lines = src.strip().splitlines()
     title = default
     if lines and lines[0].startswith("# "):
         title = lines[0][2:].strip()
         lines = lines[1:]
     paragraphs = [p.strip() for p in "\n".join(lines).split("\n\n") if p.strip()]
-    return title, "\n\n".join(paragraphs[:2])
+    return title, "\n\n".join(paragraphs[:2]), "\n\n".join(paragraphs[2:])
+
+
+def _prose_items(src: str) -> list[Item]:
+    """A markdown cell -> its ``##`` / ``###`` headings and the text between them, in order."""
+    items: list[Item] = []
+    block: list[str] = []
+
+    def flush() -> None:
+        text = "\n".join(block).strip()
+        if text:
+            items.append(Item("prose", markdown=text))
+        block.clear()
+
+    for line in src.splitlines():
+        m = re.match(r"^(#{1,3})\s+(.*)$", line)
+        if m:
+            flush()
+            items.append(Item("heading", markdown=m.group(2).strip()))
+        else:
+            block.append(line)
+    flush()
+    return items
 
 
 def _drop_empty_headings(items: list[Item]) -> list[Item]:
     """A heading followed by nothing but another heading (a section that showed nothing) is dropped."""
+    items = [item for item in items if item.kind != "prose" or item.markdown.strip()]
     out = []
     for i, item in enumerate(items):
         nxt = items[i + 1] if i + 1 < len(items) else None
@@ -137,6 +160,18 @@ def machine() -> str:
     return text
 
 
+def claims_summary(claims: list[dict[str, Any]]) -> str:
+    """How many of the paper's claims (``C*``) hold, and apart from them how many data checks (``D*``,
+    the data against its own published counts) pass; and that the verdicts are one seed's."""
+    lessons = [c for c in claims if not str(c["id"]).startswith("D")]
+    checks = [c for c in claims if str(c["id"]).startswith("D")]
+    text = f"{sum(bool(c['holds']) for c in lessons)} of {len(lessons)} of the paper's claims hold in this run"
+    if checks:
+        text += f"; {sum(bool(c['holds']) for c in checks)} of {len(checks)} data checks pass"
+    return (text + ". The verdicts are one seed's: a claim whose margin is a few points can change with the "
+            "seed (`prmlib lessons --profile P --seeds 0 1 2` prints a claim-by-seed table).")
+
+
 def claims_markdown(claims: list[dict[str, Any]]) -> str:
     if not claims:
         return "*No claims were concluded (no lesson notebook ran).*\n"
@@ -144,8 +179,7 @@ def claims_markdown(claims: list[dict[str, Any]]) -> str:
     for c in claims:
         cells = [f"`{c['id']}`: {c['claim']}", c["paper"], c["ours"], "yes" if c["holds"] else "**no**"]
         lines.append("| " + " | ".join(" ".join(str(x).split()).replace("|", "\\|") for x in cells) + " |")
-    held = sum(bool(c["holds"]) for c in claims)
-    return "\n".join(lines) + f"\n\n{held} of {len(claims)} claims hold in this run.\n"
+    return "\n".join(lines) + f"\n\n{claims_summary(claims)}\n"
 
 
 def claims_html(claims: list[dict[str, Any]]) -> str:
@@ -158,9 +192,8 @@ def claims_html(claims: list[dict[str, Any]]) -> str:
             f"<tr><td><code>{html.escape(c['id'])}</code><br>{html.escape(c['claim'])}</td>"
             f"<td>{html.escape(str(c['paper']))}</td><td>{html.escape(str(c['ours']))}</td>"
             f"<td class=\"{'yes' if ok else 'no'}\">{'yes' if ok else 'no'}</td></tr>")
-    held = sum(bool(c["holds"]) for c in claims)
     return ("<table class=\"claims\"><thead><tr><th>claim</th><th>paper</th><th>ours</th><th>holds</th></tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table><p>{held} of {len(claims)} claims hold in this run.</p>")
+            f"<tbody>{''.join(rows)}</tbody></table><p>{_md_inline(claims_summary(claims))}</p>")
 
 
 def _md_to_html(text: str) -> str:
@@ -232,6 +265,9 @@ def write_report(root: str | os.PathLike, notebooks: list[NotebookSummary], meta
             elif item.kind == "table":
                 md += [item.markdown.strip(), ""]
                 body.append(f"<div class=\"table\">{item.html}</div>")
+            elif item.kind == "prose":
+                md += [item.markdown.strip(), ""]
+                body.append(f"<div class=\"prose\">{_md_to_html(item.markdown)}</div>")
             elif item.kind in ("markdown", "skipped"):
                 md += [item.markdown.strip(), ""]
                 body.append(f"<div class=\"{'skipped' if item.kind == 'skipped' else 'note'}\">"
@@ -269,6 +305,7 @@ p.meta { color: #5b6670; font-size: .9em; margin-top: 0; }
 p.warning, div.skipped { background: #fff4e5; border-left: 4px solid #f0a030; padding: .5em .8em; }
 div.lesson { background: #f3f6f9; border-left: 4px solid #4a7ab0; padding: .1em 1em; margin: 1em 0; }
 div.note { margin: .8em 0; }
+div.prose { margin: .6em 0; color: #2b333b; }
 div.table { overflow-x: auto; margin: .6em 0 1.2em; }
 table { border-collapse: collapse; font-size: .86em; }
 th, td { border: 1px solid #d9dee3; padding: .3em .6em; vertical-align: top; }

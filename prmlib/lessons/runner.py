@@ -315,7 +315,11 @@ def run(args: argparse.Namespace) -> int:
         "profile": profile.name, "seed": args.seed, "description": profile.description, "meaningful": meaningful,
         "knobs": params, "seconds": seconds, "started": started.isoformat(timespec="seconds"), "machine": machine()})
     claims = [c for s in summaries for c in s.claims]
-    print(f"{sum(c['holds'] for c in claims)}/{len(claims)} claims hold; {seconds:.0f} s in all", file=sys.stderr)
+    lessons = [c for c in claims if not str(c["id"]).startswith("D")]
+    checks = [c for c in claims if str(c["id"]).startswith("D")]
+    print(f"{sum(c['holds'] for c in lessons)}/{len(lessons)} claims hold"
+          + (f", {sum(c['holds'] for c in checks)}/{len(checks)} data checks pass" if checks else "")
+          + f"; {seconds:.0f} s in all", file=sys.stderr)
     print(f"report: {html}\n        {md}", file=sys.stderr)
     print_json({"profile": profile.name, "seed": args.seed, "seconds": round(seconds, 1), "timings": timings,
                 "notebooks": [str(p) for p in executed], "report_md": str(md), "report_html": str(html),
