@@ -82,7 +82,8 @@ ProcessBench asks for the *index* of the first wrong step, so where errors sit m
 that always names step 0 already gets some of them right.
 """),
     code('''d.show_figure(tour.first_error_figure(max_step))
-d.show(tour.first_errors(), "First wrong step, per subset")'''),
+d.show(tour.first_errors(), "First wrong step, per subset",
+       formats={"mean relative position (0 = first step, 1 = last)": "{:.2f}"})'''),
     md("""
 ## Right answer, wrong process
 
@@ -137,7 +138,8 @@ from it and counting how many reach the right answer. That count says how likely
 still succeed from there: a *value*, not whether the step itself is right. On a hard problem a
 correct step gets a low MC score (the policy fails later anyway); a wrong step the policy recovers
 from gets a high one. The paper makes this point in words; its cost shows in its Table 2: PRMs
-trained on MC labels reach 40.2 average ProcessBench F1, the human-labelled PRM800K model 56.5.
+trained on MC labels (3M) reach 40.2 average ProcessBench F1, the human-labelled PRM800K model
+(264k) 56.5.
 
 **Here.** In the synthetic world every step's truth is known exactly, so each MC label can be put
 beside the truth, level by level (level 1 = easiest).
@@ -292,7 +294,7 @@ NOTEBOOKS["04_hard_vs_soft_labels"] = [
 
 **The lesson.** MC estimation gives each step a fraction c/K of right completions. Trained as a
 soft target or as a hard label ("correct iff at least one completion is right"), the PRMs are the
-same before filtering (ProcessBench F1 40.2 / 40.2, Best-of-8 65.4 / 65.4 in Figure 3; Table 1
+same before filtering (ProcessBench F1 40.2 / 40.2 in Figure 4, Best-of-8 65.4 / 65.4 in Figure 3; Table 1
 gives 65.5 / 64.4 for the same two PRMs), but after consensus
 filtering hard labels win clearly: 66.5 vs 49.3 F1 and 67.2 vs 65.4 Best-of-8 (Figures 3 and 4).
 The best hard threshold is the loosest one: F1 falls from 40.2 at threshold 0 to 29.5 at 7/8

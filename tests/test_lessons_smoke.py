@@ -75,7 +75,9 @@ def test_lesson_tables_have_their_columns(run):
     assert t2.loc["MC hard", "paper row"] == "Tables 3-4: MC Estimation (our data), 860k"
     assert lesson3_consensus.table(run).loc["MC hard", "paper row"] == "Figure 2: MC estimation (860k)"
     assert lesson4_labels.table(run).loc["MC hard", "paper row"] == "Figures 3-4: hard labels, before (3M)"
-    assert "paper row" not in lesson7_recipe.table(run).columns  # no paper number, no paper row
+    t7 = lesson7_recipe.table(run)
+    assert t7.loc["Exact labels, windowed PRM (ablation)", "paper row"] == ""  # the paper has no such PRM
+    assert math.isnan(t7.loc["Exact labels, windowed PRM (ablation)", "paper F1"])
     assert list(lesson4_labels.threshold_table(run).index) == [f"{t}/{run.profile.sizes.k}"
                                                                 for t in run.profile.mc["thresholds"]]
     labels = lesson4_labels.threshold_label_table(run)
@@ -112,6 +114,17 @@ def test_lesson_tables_have_their_columns(run):
     assert prms.notna().all().all()  # the what-if PRMs were trained and scored
     with pytest.raises(ValueError, match="subset of the profile's sweep"):
         lesson4_labels.threshold_prm_what_if(run, thresholds=(0, 5))  # 5 is not in the smoke sweep
+    # the computed readings name the numbers of the tables they read
+    k = run.profile.sizes.k
+    note = lesson4_labels.what_if_note(run, what_if)
+    for world in what_if.columns:
+        gap = what_if.loc[f"1/{k}", world] - what_if.loc[f"0/{k}", world]
+        assert f"{world} {gap:+.1f}" in note
+    assert ("comes out ahead in none" in note) == bool((what_if.loc[f"1/{k}"] >= what_if.loc[f"0/{k}"]).all())
+    reading = lesson4_labels.labels_vs_prm_note(run)
+    prm_f1 = lesson4_labels.threshold_table(run)["ProcessBench F1"]
+    assert f"the PRMs' at t = {prm_f1.idxmax()}" in reading
+    assert f"the labels' F1 is highest at t = {labels['F1 of the labels'].idxmax()}" in reading
     ax = lesson4_labels.what_if_figure(run, what_if)
     assert [line.get_label() for line in ax.get_lines()] == list(what_if.columns)
     assert all(len(line.get_xdata()) == len(labels) for line in ax.get_lines())  # threshold rows only
@@ -199,6 +212,34 @@ def test_figures_have_labelled_axes(run):
     for mod in (lesson1_value, lesson2_annotation, lesson4_labels, lesson5_bon_bias):
         ax = mod.figure(run)
         assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title()
+
+
+def test_recipe_table_and_fit_note(run):
+    from prmlib.lessons import display
+
+    t = lesson7_recipe.table(run)
+    assert t.loc["Consensus, hard", "paper F1"] == 66.5 and t.loc["Consensus, hard", "paper BoN"] == 67.2
+    assert t.loc["LLM-as-a-judge", "paper F1"] == 46.5 and "860k" in t.loc["LLM-as-a-judge", "paper row"]
+    note = lesson7_recipe.fit_note(run)
+    exact = run.metrics("exact")["processbench"]["avg_f1"]
+    assert f"F1 **{exact:.1f}**" in note and ("Below the bar" in note) == (exact < 80)
+    import matplotlib
+
+    matplotlib.use("Agg")
+    ax = display.scatter(t, display.bon_column(t), "ProcessBench F1", "x", "y", "t", highlight="Consensus, hard")
+    labels = {a.get_text().replace("\n", " ") for a in ax.texts}
+    assert labels == set(t.index)  # every point labelled once
+    colors = ax.collections[0].get_facecolors()
+    assert len({tuple(c) for c in colors}) == 2  # the highlighted point stands out
+
+
+def test_value_example_disagrees_before_the_first_error(run):
+    ex = lesson1_value.example(run)
+    if ex.empty:
+        pytest.skip("no disagreement in the smoke run's hardest level")
+    truth, mc = ex["correct (exact)"].tolist(), ex["MC says correct (c > 0)"].tolist()
+    first_error = truth.index(False) if False in truth else len(truth) - 1
+    assert any(t != m for t, m in zip(truth[:first_error + 1], mc[:first_error + 1]))
 
 
 def test_cli_prints_claims_json(run_dir, capsys):
