@@ -207,7 +207,7 @@ def figure(run, ax=None):
     for x, (bench, share) in zip(xs, _FIG6.items()):  # name each paper point: they are benchmarks, not our levels
         ax.annotate(bench, (x, share), fontsize=7, xytext=(0, 7), textcoords="offset points", ha="center",
                     bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85})
-    ax.set_ylim(0, 1.15 * max([*w["share (%)"].astype(float), *_FIG6.values()]))
+    ax.set_ylim(0, 1.15 * float(pd.Series([*w["share (%)"].astype(float), *_FIG6.values()]).max()))  # NaN-safe
     ax.set_xticks(range(len(w)), w.index)
     ax.set_xlabel("difficulty level (paper: benchmark, easiest to hardest)")
     ax.set_ylabel("right answers with a wrong step (%)")
