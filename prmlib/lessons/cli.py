@@ -24,6 +24,8 @@ def register(sub) -> None:
                    help="train no PRM: claims that need a PRM missing from the store read 'not measured'")
     p.add_argument("--run-dir", default="runs", help="root of the run store (default: runs)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.add_argument("--skip-preflight", action="store_true",
+                   help="start even if the GPU, a model or the data the profile needs looks missing")
     p.set_defaults(func=run)
 
 
@@ -70,6 +72,14 @@ def run(args: argparse.Namespace) -> int:
     except (FileNotFoundError, ValueError, TypeError) as exc:
         print(f"prmlib lessons: {exc}", file=sys.stderr)
         return 2
+    if not (args.stored_only or args.skip_preflight):  # a stored-only run loads no model
+        from prmlib.lessons.preflight import PreflightError, require
+
+        try:
+            require(profile)
+        except PreflightError as exc:
+            print(f"prmlib lessons: {exc}\n(--skip-preflight starts anyway)", file=sys.stderr)
+            return 2
     if args.seeds is None:
         seed, claims = _one_seed(profile, args.seed, args)
         print_json({"profile": profile.name, "seed": seed, "seconds": round(time.perf_counter() - t0, 1),

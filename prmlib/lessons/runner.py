@@ -48,6 +48,8 @@ def register(sub) -> None:
     p.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
                    help="a notebook parameter (YAML value), e.g. -p k=16; repeatable")
     p.add_argument("--no-prepare", action="store_true", help="do not run the chain before the notebooks")
+    p.add_argument("--skip-preflight", action="store_true",
+                   help="start the chain even if the GPU, a model or the data the profile needs looks missing")
     p.add_argument("--jobs", type=int, default=2,
                    help="notebooks executed at a time once the chain is ready (default: 2; 1 without it)")
     p.add_argument("--cell-timeout", type=int, default=None, help="seconds one cell may run (default: no limit)")
@@ -286,6 +288,15 @@ def run(args: argparse.Namespace) -> int:
           f"{len(notebooks)} notebooks from {folder} into {out_dir}", file=sys.stderr)
     timings: dict[str, float] = {}
     if not args.no_prepare and any(p.stem[:2] in LESSON_PREFIXES for p in notebooks):
+        if not args.skip_preflight:
+            from prmlib.lessons.preflight import PreflightError, require
+
+            try:
+                require(profile)
+            except PreflightError as exc:
+                print(f"prmlib run: {exc}\n(--skip-preflight starts anyway; the data tour and the released PRMs do "
+                      f"not need the chain: prmlib run --profile {args.profile} --notebooks 00,08)", file=sys.stderr)
+                return 2
         print("preparing the chain (trains and scores every PRM not yet in the store) ...", file=sys.stderr, flush=True)
         try:
             timings["prepare"] = round(prepare(args.profile, args.seed, run_dir, knobs), 1)
