@@ -47,6 +47,9 @@ def _one_seed(profile, seed, args):
         claims = all_claims(lr)
     finally:
         lr.close()
+    from prmlib.lessons.seed_claims import record
+
+    record(lr.root, [{"id": c.id, "holds": c.holds, "ours": c.ours, "paper": c.paper} for c in claims])
     with pd.option_context("display.max_colwidth", 70, "display.width", 200):
         print(claims_table(claims)[["paper", "ours", "holds"]].to_string())
     if lr.skipped:

@@ -209,7 +209,8 @@ def write_report(root: str | os.PathLike, notebooks: list[NotebookSummary], meta
     """Write ``REPORT.md``, ``report.html`` and ``report_figures/`` into ``root``; returns both paths.
 
     ``meta``: ``profile``, ``seed``, optionally ``description``, ``meaningful``, ``knobs``,
-    ``seconds``, ``started`` (ISO time), ``machine``.
+    ``seconds``, ``started`` (ISO time), ``machine``, ``seeds`` (``{seed: {claim id: entry}}`` of
+    :func:`prmlib.lessons.seed_claims.collect`: a claim-by-seed table when it has two seeds or more).
     """
     root = Path(root)
     figdir = root / "report_figures"
@@ -230,13 +231,15 @@ def write_report(root: str | os.PathLike, notebooks: list[NotebookSummary], meta
     md = [f"# prm-lessons report: profile {meta['profile']}, seed {meta['seed']}", "", header, ""]
     if warning:
         md += [warning, ""]
-    md += ["## The paper's claims, checked", "", claims_markdown(claims), "", "## Contents", ""]
+    md += ["## The paper's claims, checked", "", claims_markdown(claims), ""]
+    seeds_md, seeds_html = _seeds_section(meta.get("seeds") or {}, meta["seed"])
+    md += [seeds_md, "", "## Contents", ""] if seeds_md else ["## Contents", ""]
     md += [f"- [{nb.title}](#{_anchor(nb.name)})" for nb in notebooks] + [""]
     body = [f"<h1>prm-lessons report: profile {html.escape(str(meta['profile']))}, seed {meta['seed']}</h1>",
             f"<p class=\"meta\">{_md_inline(header)}</p>"]
     if warning:
         body.append(f"<p class=\"warning\">{_md_inline(warning)}</p>")
-    body += ["<h2>The paper's claims, checked</h2>", claims_html(claims), "<h2>Contents</h2><ul>"]
+    body += ["<h2>The paper's claims, checked</h2>", claims_html(claims), seeds_html, "<h2>Contents</h2><ul>"]
     body += [f"<li><a href=\"#{_anchor(nb.name)}\">{html.escape(nb.title)}</a></li>" for nb in notebooks] + ["</ul>"]
 
     for nb in notebooks:
@@ -283,6 +286,31 @@ def write_report(root: str | os.PathLike, notebooks: list[NotebookSummary], meta
                          f"<title>{html.escape(title)}</title><style>{CSS}</style></head>\n<body>\n"
                          + "\n".join(body) + "\n</body></html>\n")
     return md_path, html_path
+
+
+def _seeds_section(by_seed: dict[int, dict[str, Any]], seed: int) -> tuple[str, str]:
+    """Markdown and HTML of the claim-by-seed table (:mod:`prmlib.lessons.seed_claims`), when the
+    store holds verdicts of more than one seed; empty strings otherwise."""
+    if len(by_seed) < 2:
+        return "", ""
+    from prmlib.lessons.seed_claims import table
+
+    t = table(by_seed)
+    intro = (f"Every seed of this profile recorded in this store (each seed's latest verdicts, in its "
+             f"`claims.json`; this run is seed {seed}):")
+    cols = ["claim", *t.columns]
+    md = ["### The same claims on every seed", "", intro, "", "| " + " | ".join(cols) + " |",
+          "|" + "---|" * len(cols)]
+    rows = []
+    for cid, row in t.iterrows():
+        md.append("| " + " | ".join([f"`{cid}`", *[str(v) for v in row]]) + " |")
+        tds = "".join(f"<td class=\"{v}\">{v}</td>" if v in ("yes", "no") else f"<td>{html.escape(str(v))}</td>"
+                      for v in row)
+        rows.append(f"<tr><td><code>{html.escape(str(cid))}</code></td>{tds}</tr>")
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
+    return ("\n".join(md),
+            f"<h3>The same claims on every seed</h3><p>{_md_inline(intro)}</p><table class=\"claims\"><thead><tr>"
+            f"{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
 
 
 def _anchor(name: str) -> str:

@@ -321,11 +321,16 @@ def run(args: argparse.Namespace) -> int:
         return 1
     executed = [out_dir / src.name for src in notebooks]
     summaries = [read_notebook(p) for p in executed]
+    claims = [c for s in summaries for c in s.claims]
+    from prmlib.lessons import seed_claims
+
+    if claims:
+        seed_claims.record(root, claims, params)
     seconds = time.perf_counter() - t0
     md, html = write_report(root, summaries, {
         "profile": profile.name, "seed": args.seed, "description": profile.description, "meaningful": meaningful,
-        "knobs": params, "seconds": seconds, "started": started.isoformat(timespec="seconds"), "machine": machine()})
-    claims = [c for s in summaries for c in s.claims]
+        "knobs": params, "seconds": seconds, "started": started.isoformat(timespec="seconds"), "machine": machine(),
+        "seeds": seed_claims.collect(root.parent, params)})
     lessons = [c for c in claims if not str(c["id"]).startswith("D")]
     checks = [c for c in claims if str(c["id"]).startswith("D")]
     print(f"{sum(c['holds'] for c in lessons)}/{len(lessons)} claims hold"
