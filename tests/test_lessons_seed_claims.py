@@ -39,6 +39,9 @@ def test_collect_and_table(tmp_path):
     assert t.loc["C1"].tolist() == ["yes", "yes", "2/2"]
     assert t.loc["C2"].tolist() == ["yes", "no", "1/2"]
     assert t.loc["D1"].tolist() == ["yes", "", "1/1"]  # a seed without a verdict does not count
+    assert list(t.index) == ["D1", "C1", "C2"]  # the reports' order
+    assert list(seed_claims.table({0: {"C11_recipe": {"holds": True}, "C2_x": {"holds": True}}}).index) == [
+        "C2_x", "C11_recipe"]  # by number, not alphabetically
     assert list(seed_claims.collect(prof, {"k": 16})) == [1]
 
 

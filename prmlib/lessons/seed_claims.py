@@ -63,9 +63,7 @@ def collect(profile_dir: str | Path, knobs: dict[str, Any] | None = None) -> dic
 def table(by_seed: dict[int, dict[str, Any]]) -> pd.DataFrame:
     """One row per claim, one column per seed (``yes`` / ``no`` / empty when that seed has no verdict),
     and ``holds``: on how many of the seeds with a verdict it holds (``2/3``)."""
-    ids: list[str] = []
-    for entries in by_seed.values():
-        ids += [i for i in entries if i not in ids]
+    ids = sorted({i for entries in by_seed.values() for i in entries}, key=_order)
     cells = {i: {f"seed {s}": ("yes" if e[i]["holds"] else "no") if i in e else "" for s, e in by_seed.items()}
              for i in ids}
     t = pd.DataFrame.from_dict(cells, orient="index")
@@ -73,3 +71,11 @@ def table(by_seed: dict[int, dict[str, Any]]) -> pd.DataFrame:
                   for row in cells.values()]
     t.index.name = "claim"
     return t
+
+
+def _order(claim_id: str) -> tuple[int, int, str]:
+    """The reports' order: data checks (``D1`` ...) first, then ``C1`` ... ``C11`` by number."""
+    import re
+
+    m = re.match(r"([A-Z])(\d+)", claim_id)
+    return (0 if claim_id.startswith("D") else 1, int(m.group(2)) if m else 10**6, claim_id)
