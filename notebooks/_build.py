@@ -70,8 +70,9 @@ d.note(tour.status())'''),
     md("""
 ## ProcessBench: what is in it
 
-Every subset is about half erroneous and half fully correct solutions, written by twelve open
-models of the Qwen2, Qwen2.5, Llama 3 and Llama 3.1 families. Harder subsets have longer solutions.
+About half of each subset reaches the right final answer, and the share of solutions with a wrong
+step grows from GSM8K to Omni-MATH (columns "with an error" and "right final answer"). The
+solutions were written by twelve open models of the Qwen2, Qwen2.5, Llama 3 and Llama 3.1 families.
 """),
     code('''d.show(tour.composition(), "ProcessBench per subset")
 d.show(tour.generators(), "Solutions per generator and subset; share with an error")'''),
@@ -232,8 +233,9 @@ d.show_figure(lesson2_annotation.figure(run))'''),
     md("""
 ## Try this
 
-- `k = 16`: better MC estimates. Does the MC row's F1 move towards the judge's, and does the
-  Best-of-N column still hardly separate the four? (Retrains the MC-based PRMs: minutes on `cpu`.)
+- `k = 16`: better MC estimates. Does the MC row's F1 move towards the judge's, and how far apart
+  are the four in Best-of-N, compared with their F1 spread? (Retrains the MC-based PRMs: minutes on
+  `cpu`.)
 - `n = 4`: fewer Best-of-N candidates. Does the accuracy spread between label sources shrink?
   Compare it with the F1 spread.
 - `train_problems_per_level = 300`: half the data for every source. Which ordering survives?
@@ -281,7 +283,8 @@ d.show_figure(d.compare_bars(t, d.bon_column(t), "paper BoN", ylabel="Best-of-N 
 
 - `k = 4`: noisier MC labels. Does the filter drop more solutions, and does the consensus PRM
   still beat MC alone?
-- `train_problems_per_level = 1200`: twice the data, so the filtered set is as large as today's
+- `train_problems_per_level = 1200`: twice the data, so the filtered set is about as large as (or
+  larger than) today's
   unfiltered one. Is it the cleaner labels or the smaller set that matters? (Slower: every PRM
   retrains.)
 """),
@@ -343,7 +346,10 @@ true value."""),
     md("""A what-if, to test that reading: the same profile and seed with a policy that never corrects
 itself, and with one that has no way back at all (no correction, no compensating slip, distractors
 always skipped). Fresh solutions and MC labels are sampled for each; no PRM is trained. If
-self-correction is what makes threshold 0 worse than 1/8 here, the gap should shrink or reverse."""),
+self-correction is what puts threshold 0 behind 1/8 where it trails, the gap should shrink or
+reverse. In the table, *too early / too late / missed* are shares of the erroneous training
+solutions (with *first error found* they add up to 100), and the last two rows count the what-if
+world's own fresh training solutions."""),
     code('''what_if = lesson4_labels.threshold_label_what_if(run)
 d.show(what_if, "F1 of the MC labels per threshold: this world and policies that recover less (no PRM)")
 d.note(lesson4_labels.what_if_note(run, what_if))
@@ -400,7 +406,7 @@ d.show(b, "Best-of-N and the right-answer-wrong-step rows, per PRM", labels={"ro
 d.show_figure(d.scatter(b, d.bon_column(b), "right answer, wrong step: first error found (%)",
                         xlabel="Best-of-N accuracy (%), product of step scores",
                         ylabel="first error found on right-answer,\\nwrong-step rows (%)",
-                        title="Figure 7: Best-of-N hides wrong steps behind right answers"))
+                        title="Figure 7: Best-of-N against finding wrong steps behind right answers"))
 d.show(reference_table("lessons_fig7_bon_vs_extracted_processbench"), "Paper, Figure 7", index=False)'''),
     md("""
 ### How high can Best-of-N go for a perfect step checker?
@@ -408,11 +414,12 @@ d.show(reference_table("lessons_fig7_bon_vs_extracted_processbench"), "Paper, Fi
 BoN can only hide the label source if a PRM that checks steps well gains little from it. The table
 below asks what a perfect step checker would score: pick a candidate with no wrong step when there
 is one, else the one whose first wrong step comes latest. In the synthetic world a candidate with
-no wrong step has the right answer (third column), so this ceiling is about the share of problems
-with at least one clean candidate. When it sits far above the MC PRM's Best-of-N, a PRM that checks
-steps *well* would win at Best-of-N too, and the two evaluations would agree, as they do on the
-`cpu-long` profile (docs/lessons.md). A PRM far from a perfect checker (compare its F1 and its
-first errors found above) need not.
+no wrong step has the right answer (column "all-right candidates with the right answer"), so this
+ceiling is about the share of problems with at least one clean candidate. When it sits far above
+the MC PRM's Best-of-N, a PRM that checks steps *well* would win at Best-of-N too, and the two
+evaluations would agree, as they do on the `cpu-long` profile (docs/lessons.md). A PRM far from a
+perfect checker need not: compare the exact PRM's "first error found" above, and notebook 07's note
+on how well this run's PRM learns exact labels.
 Real policies' candidates carry no exact step labels, so the table is skipped there.
 """),
     code('''d.show(lesson5_bon_bias.checker_ceiling_table(run), "Best-of-N for a perfect step checker, per level")'''),
@@ -461,9 +468,10 @@ d.setup()
 run = d.open_run(profile, seed, run_dir, n=n, k=k)'''),
     md("""## Best-of-N by scoring strategy
 
-`majority vote` is maj@N: the most frequent final answer among the N candidates, no PRM involved.
-In the paper maj@8 is 66.2 (Table 1), level with its PRMs (64-68); compare ours with the PRM
-columns here."""),
+`majority vote` is maj@N: the most frequent final answer among the N candidates, no PRM involved
+(the same for every row). In the paper maj@8 is 66.2 (Table 1), level with its PRMs (64-68). A PRM
+whose pick falls below it chooses wrong answers that most candidates avoid (notebook 05 shows it
+per level)."""),
     code('''t = lesson6_scoring.table(run)
 d.show(t, "Best-of-N accuracy (%) by scoring strategy, per PRM (paper's Figure 9 beside)",
        labels={"maj": "majority vote"})
@@ -476,9 +484,9 @@ d.show_figure(plots.plot_scoring_strategies(t[["min", "product", "last", "mean"]
     md("""
 ## Try this
 
-- `n = 16`: with more candidates, small differences between strategies show more clearly; does
-  "last" stay ahead for the MC-trained PRMs?
-- `k = 4`: noisier MC labels. Does the gap between "last" and "min" for the MC PRM grow?
+- `n = 16`: with more candidates, small differences between strategies show more clearly. Which
+  strategy leads for the MC-trained PRMs (in the paper, "last"), and does the order change?
+- `k = 4`: noisier MC labels. How does the MC PRM's "last" move against its "min"?
 """),
 ]
 
@@ -493,7 +501,8 @@ LLM judge to remove the noise. After filtering, hard labels reach 66.5 ProcessBe
 unfiltered, with the best Best-of-8 (67.2, Figures 3-4, vs 65.9 for the best alternative, MC in Table 3); the
 released 7B model reaches 73.5 F1 and 67.6 Best-of-8 (Tables 6-7).
 
-**Here.** Every PRM of the run on both evaluations. The windowed rows are an ablation: the same
+**Here.** Every label source and recipe of the run on both evaluations (the hard-label threshold
+sweep is in notebook 04). The windowed rows are an ablation: the same
 labels, a PRM that sees only a window of the text around each step.
 """),
     params('''k = None                         # MC completions per step (None: the profile's)
@@ -516,7 +525,7 @@ d.note(lesson7_recipe.fit_note(run))'''),
 ## Try this
 
 - `train_problems_per_level = 1200`: twice the data. Consensus filtering throws data away; does the
-  recipe's lead grow or shrink when data is plentiful?
+  consensus + hard row move towards or away from the others when data is plentiful?
 - `k = 4`: a cheaper MC stage. Which rows lose most?
 """),
 ]
@@ -526,16 +535,14 @@ NOTEBOOKS["08_released_prms"] = [
     md("""
 # 08 · The released PRMs on ProcessBench and Best-of-N
 
-**On a CPU profile (`smoke`, `cpu`) every number this notebook computes comes from a tiny *random*
-stand-in model, not from the released PRM. Those numbers are noise.** The stand-ins exist to run
-the same code path as the real checkpoints: each release's input format (adapter), single-pass
-scoring, ProcessBench F1 with the threshold tuned on GSM8K, Best-of-N. On a GPU profile
-(`gpu-small`, `paper`) the same cells load Qwen2.5-Math-PRM-7B/72B, Math-Shepherd-PRM-7B,
-Skywork-PRM-7B and RLHFlow-PRM-Deepseek-8B from the hub.
+The cells run each release's input format (adapter), single-pass scoring, ProcessBench F1 with
+the threshold tuned on GSM8K, and Best-of-N: with the real checkpoints (Qwen2.5-Math-PRM-7B/72B,
+Math-Shepherd-PRM-7B, Skywork-PRM-7B, RLHFlow-PRM-Deepseek-8B) on a GPU profile, with tiny random
+stand-ins on a CPU profile (the note below says which, and that stand-ins' numbers are noise).
 
 **The paper's numbers (Tables 6 and 7).** Qwen2.5-Math-PRM-7B reaches 73.5 average ProcessBench F1
 and 67.6 Best-of-8; the 72B model 78.3 and 69.3. The three other 7B-class PRMs shown here score
-26.6 to 42.1 F1 (RLHFlow-PRM-Deepseek-8B, Math-Shepherd-PRM-7B 31.5, Skywork-PRM-7B) while their
+26.6 to 42.1 F1 (RLHFlow-PRM-Deepseek-8B 26.6, Math-Shepherd-PRM-7B 31.5, Skywork-PRM-7B 42.1) while their
 Best-of-8 lies within 0.7 points (64.2 to 64.9): Best-of-N hardly separates them, ProcessBench does.
 """),
     params('''rows_per_subset = None          # ProcessBench rows per subset (None: 4 on smoke, 10 on cpu, all on GPU)

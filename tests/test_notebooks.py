@@ -110,6 +110,7 @@ def test_report_collects_claims_tables_and_figures(tmp_path):
             "text/markdown": "**Holds here.** it", "text/plain": "Holds",
             CLAIMS_MIME: [{"id": "C9", "lesson": 1, "claim": "a | b", "paper": "1", "ours": "2", "holds": False},
                           {"id": "D1", "lesson": 0, "claim": "data", "paper": "3", "ours": "3", "holds": True}]})]),
+        nbformat.v4.new_markdown_cell("## Try this\n\n- `k = 16`: more rollouts."),
     ])
     path = tmp_path / "notebooks" / "01_title.ipynb"
     path.parent.mkdir()
@@ -117,7 +118,8 @@ def test_report_collects_claims_tables_and_figures(tmp_path):
     summary = read_notebook(path)
     assert summary.title == "01 · Title" and summary.lesson.startswith("The lesson in words.")
     # the notebook's own prose comes along (the rest of the first cell, the text under each heading) ...
-    assert [i.kind for i in summary.items] == ["prose", "heading", "prose", "table", "figure", "markdown"]
+    assert [i.kind for i in summary.items] == ["prose", "heading", "prose", "table", "figure", "markdown",
+                                               "heading", "prose"]
     assert summary.items[0].markdown == "How to read it."
     assert summary.items[2].markdown == "What *the table* below shows."
     md, html = write_report(tmp_path, [summary], {"profile": "smoke", "seed": 0, "meaningful": False})
@@ -132,8 +134,10 @@ def test_report_collects_claims_tables_and_figures(tmp_path):
     assert "What *the table* below shows." in md_text and "What <em>the table</em> below shows." in html_text
     assert "Only for JupyterLab" not in md_text and "Only for JupyterLab" not in html_text  # ... but not no-report cells
     # the paper's claims and the data checks are counted apart
-    assert "0 of 1 of the paper's claims hold in this run; 1 of 1 data checks pass" in md_text
-    assert "0 of 1 of the paper's claims hold in this run; 1 of 1 data checks pass" in html_text
+    assert "0 of the paper's 1 claims hold in this run; 1 of 1 data checks pass" in md_text
+    assert "0 of the paper's 1 claims hold in this run; 1 of 1 data checks pass" in html_text
+    # a reader of the report learns how to run a "Try this" item
+    assert "`prmlib run --profile smoke --seed 0 --notebooks 01 -p NAME=VALUE" in md_text
 
 
 def test_tables_show_one_decimal_and_words():

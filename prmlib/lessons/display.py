@@ -144,7 +144,7 @@ def run_banner(run, knobs: Mapping[str, Any] | None = None) -> str:
     s = run.profile.sizes
     changed = ", ".join(f"{k}={v}" for k, v in (knobs or {}).items() if v is not None)
     text = (f"**Run**: profile `{run.profile.name}` ({run.profile.description}), seed {run.seed}; "
-            f"levels {', '.join(map(str, s.levels))}, {s.train_problems_per_level} training problems per level, "
+            f"levels {', '.join(map(str, s.levels))}; {s.train_problems_per_level} training problems per level, "
             f"K = {s.k} MC completions per step, Best-of-{s.n}"
             + (f"; changed here: {changed}" if changed else "") + f". Store: `{run.root}`.")
     if not meaningful(run.profile):

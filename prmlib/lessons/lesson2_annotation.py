@@ -69,5 +69,5 @@ def figure(run, ax=None):
                     textcoords="offset points")
     ax.set_xlabel(f"{bon_col} accuracy (%)")
     ax.set_ylabel("ProcessBench-style F1 (%)")
-    ax.set_title("Lesson 2: the two evaluations disagree")
+    ax.set_title("Lesson 2: the two evaluations, one point per PRM")
     return ax

@@ -165,11 +165,12 @@ def claims_summary(claims: list[dict[str, Any]]) -> str:
     the data against its own published counts) pass; and that the verdicts are one seed's."""
     lessons = [c for c in claims if not str(c["id"]).startswith("D")]
     checks = [c for c in claims if str(c["id"]).startswith("D")]
-    text = f"{sum(bool(c['holds']) for c in lessons)} of {len(lessons)} of the paper's claims hold in this run"
+    text = f"{sum(bool(c['holds']) for c in lessons)} of the paper's {len(lessons)} claims hold in this run"
     if checks:
         text += f"; {sum(bool(c['holds']) for c in checks)} of {len(checks)} data checks pass"
     return (text + ". The verdicts are one seed's: a claim whose margin is a few points can change with the "
-            "seed (`prmlib lessons --profile P --seeds 0 1 2` prints a claim-by-seed table).")
+            "seed (`prmlib lessons --seeds 0 1 2` runs several; when this store holds other seeds' verdicts, "
+            "the table below shows them).")
 
 
 def claims_markdown(claims: list[dict[str, Any]]) -> str:
@@ -224,7 +225,7 @@ def write_report(root: str | os.PathLike, notebooks: list[NotebookSummary], meta
     if meta.get("knobs"):
         header += "; changed: " + ", ".join(f"{k}={v}" for k, v in meta["knobs"].items())
     if meta.get("seconds") is not None:
-        header += f"; {len(notebooks)} notebooks in {meta['seconds']:.0f} s"
+        header += f"; {len(notebooks)} notebooks in {meta['seconds']:.0f} s (several at a time)"
     warning = "" if meta.get("meaningful", True) else (
         "**This profile only proves that the chain runs: its numbers and verdicts mean nothing.**")
 
@@ -257,6 +258,13 @@ def write_report(root: str | os.PathLike, notebooks: list[NotebookSummary], meta
             if item.kind == "heading":
                 md += [f"### {item.markdown}", ""]
                 body.append(f"<h3>{_md_inline(item.markdown)}</h3>")
+                if item.markdown.strip().lower() == "try this":  # the report's reader has no notebook open
+                    hint = (f"*Each item is a parameter of this notebook (or a call in it): run it with `prmlib run "
+                            f"--profile {meta['profile']} --seed {meta['seed']} --notebooks {nb.name[:2]} -p NAME=VALUE "
+                            f"--run-dir <another folder>` (another folder keeps this report), or open it in JupyterLab "
+                            f"(`make lab`).*")
+                    md += [hint, ""]
+                    body.append(f"<div class=\"prose\">{_md_to_html(hint)}</div>")
             elif item.kind == "figure":
                 k += 1
                 name = f"{nb.name}-{k}.png"
@@ -296,8 +304,11 @@ def _seeds_section(by_seed: dict[int, dict[str, Any]], seed: int) -> tuple[str, 
     from prmlib.lessons.seed_claims import table
 
     t = table(by_seed)
+    t = t.rename(columns={"holds": "holds on"})
     intro = (f"Every seed of this profile recorded in this store (each seed's latest verdicts, in its "
-             f"`claims.json`; this run is seed {seed}):")
+             f"`claims.json`; this run is seed {seed}). An empty cell: no verdict recorded for that seed "
+             f"(the data checks come from notebook 00 and do not depend on the seed); *holds on* counts "
+             f"the seeds with a verdict.")
     cols = ["claim", *t.columns]
     md = ["### The same claims on every seed", "", intro, "", "| " + " | ".join(cols) + " |",
           "|" + "---|" * len(cols)]

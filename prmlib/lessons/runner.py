@@ -324,13 +324,13 @@ def run(args: argparse.Namespace) -> int:
     claims = [c for s in summaries for c in s.claims]
     from prmlib.lessons import seed_claims
 
-    if claims:
-        seed_claims.record(root, claims, params)
+    if claims and not params:  # only the profile's own settings: a knob run is another experiment
+        seed_claims.record(root, claims)
     seconds = time.perf_counter() - t0
     md, html = write_report(root, summaries, {
         "profile": profile.name, "seed": args.seed, "description": profile.description, "meaningful": meaningful,
         "knobs": params, "seconds": seconds, "started": started.isoformat(timespec="seconds"), "machine": machine(),
-        "seeds": seed_claims.collect(root.parent, params)})
+        "seeds": seed_claims.collect(root.parent) if not params else {}})
     lessons = [c for c in claims if not str(c["id"]).startswith("D")]
     checks = [c for c in claims if str(c["id"]).startswith("D")]
     print(f"{sum(c['holds'] for c in lessons)}/{len(lessons)} claims hold"

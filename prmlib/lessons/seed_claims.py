@@ -2,9 +2,10 @@
 
 ``prmlib lessons`` and ``prmlib run`` end by recording the verdicts they computed in
 ``runs/<profile>/seed-<S>/claims.json`` (merged into what is there, so a run of a few notebooks
-updates only its own claims; a run with other knobs, e.g. ``-p k=16``, replaces the file). A
-report then reads the files of every seed of the same profile and knobs and shows one table: claim
-by seed, with the count of seeds where it holds. A verdict is one seed's; this is how a reader sees
+updates only its own claims). ``prmlib run`` records only runs with the profile's own settings: a
+run with knobs (``-p k=16``) is another experiment, and neither records nor shows the table. A
+report then reads the files of every seed of the profile and shows one table: claim by seed, with
+the count of seeds where it holds. A verdict is one seed's; this is how a reader sees
 which ones are stable.
 """
 
