@@ -340,7 +340,9 @@ solution's first wrong step, and the route by which those that reach the answer 
 policy may notice its mistake and write a `Wait, ...` correction; the wrong step may compute
 someone the question does not need (a distractor); a later division made inexact by the wrong
 value may round it away; the error may cancel in the chain; or a second slip may land back on the
-true value."""),
+true value. Rows are the kinds of first error the policy makes: *arithmetic* (a result off by a few
+units), *operation* (the relation misread: another operation, computed right) and *value* (an operand
+that is another person's count or another number of the problem)."""),
     code('''d.show(lesson4_labels.recovery_table(run),
        "Completions after the first wrong step: how the right ones got there (training solutions)")'''),
     md("""A what-if, to test that reading: the same profile and seed with a policy that never corrects
