@@ -70,3 +70,22 @@ def test_cli_stops_a_gpu_profile_at_once(monkeypatch, capsys, tmp_path):
     assert "cannot run on this machine" in capsys.readouterr().err
     assert time.perf_counter() - t0 < 60
     assert not any(tmp_path.iterdir())  # nothing was started
+
+
+def test_notebook_open_run_names_the_missing_pieces(monkeypatch, tmp_path):
+    """In a notebook the chain starts in open_run; when it fails and the preflight finds what is
+    missing, the error lists it (the library's error stays chained as the cause)."""
+    from prmlib.lessons import display
+    from prmlib.lessons.experiment import LessonRun
+
+    def fail(self, names=None):
+        raise OSError("We couldn't connect to 'https://huggingface.co'")
+
+    monkeypatch.setattr(LessonRun, "train_all", fail)
+    monkeypatch.setattr(preflight, "problems", lambda profile, **kw: ["judge model 'X' is not in the cache"])
+    with pytest.raises(preflight.PreflightError, match="judge model 'X'") as info:
+        display.open_run("smoke", 0, str(tmp_path), banner=False)
+    assert isinstance(info.value.__cause__, OSError)
+    monkeypatch.setattr(preflight, "problems", lambda profile, **kw: [])  # nothing missing: the error as it was
+    with pytest.raises(OSError):
+        display.open_run("smoke", 0, str(tmp_path), banner=False)

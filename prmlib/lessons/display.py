@@ -133,7 +133,16 @@ def open_run(profile: str = "cpu", seed: int = 0, run_dir: str = "../runs", *, t
 
     run = LessonRun(make_profile(profile, **knobs), seed=seed, run_dir=run_dir, progress=progress)
     if train:
-        run.train_all()
+        try:
+            run.train_all()
+        except Exception as exc:  # a model, the GPU or the data missing: say so instead of a library's traceback
+            from prmlib.lessons.preflight import PreflightError, problems
+
+            found = problems(run.profile)
+            if found:
+                raise PreflightError(f"profile {run.profile.name!r} could not prepare its chain here ({exc!r}); "
+                                     "likely because:\n" + "\n".join(f"  - {f}" for f in found)) from exc
+            raise
     if banner:
         note(run_banner(run, knobs))
     return run
