@@ -378,24 +378,29 @@ def _place_labels(ax, labels: list[str], xs: list[float], ys: list[float], fonts
         if not (math.isfinite(a) and math.isfinite(b)):
             continue
         lines = label.split("\n")
-        w, h = char_w * max(len(line) for line in lines), line_h * len(lines)
-        px, py = ax.transData.transform((a, b))
-
-        def box(off):
-            dx, dy = off[0] * dpi_scale, off[1] * dpi_scale
-            x0 = px + dx if off[0] > 0 else px + dx - w
-            return (x0, py + dy, x0 + w, py + dy + h)
-
-        def cost(bx):
-            over = sum(max(0.0, min(bx[2], o[2]) - max(bx[0], o[0])) * max(0.0, min(bx[3], o[3]) - max(bx[1], o[1]))
-                       for o in placed)
-            hits = sum(1 for (qx, qy) in pts if bx[0] - 3 <= qx <= bx[2] + 3 and bx[1] - 3 <= qy <= bx[3] + 3)
-            return over + 400.0 * hits
-
-        best = min(offsets, key=lambda off: cost(box(off)))
-        placed.append(box(best))
+        size = (char_w * max(len(line) for line in lines), line_h * len(lines))
+        point = tuple(ax.transData.transform((a, b)))
+        boxes = {off: _label_box(point, size, off, dpi_scale) for off in offsets}
+        best = min(offsets, key=lambda off: _overlap_cost(boxes[off], placed, pts))
+        placed.append(boxes[best])
         ax.annotate(label, (a, b), fontsize=fontsize, xytext=best, textcoords="offset points",
                     ha="left" if best[0] > 0 else "right", va="bottom")
+
+
+def _label_box(point, size, off, scale) -> tuple[float, float, float, float]:
+    """Pixel box (x0, y0, x1, y1) of a label of ``size`` placed at offset ``off`` (points) from ``point``."""
+    (px, py), (w, h) = point, size
+    dx, dy = off[0] * scale, off[1] * scale
+    x0 = px + dx if off[0] > 0 else px + dx - w
+    return (x0, py + dy, x0 + w, py + dy + h)
+
+
+def _overlap_cost(box, placed, points) -> float:
+    """Area shared with the labels placed so far, plus a large cost per data point the box covers."""
+    over = sum(max(0.0, min(box[2], o[2]) - max(box[0], o[0])) * max(0.0, min(box[3], o[3]) - max(box[1], o[1]))
+               for o in placed)
+    hits = sum(1 for (qx, qy) in points if box[0] - 3 <= qx <= box[2] + 3 and box[1] - 3 <= qy <= box[3] + 3)
+    return over + 400.0 * hits
 
 
 def _wrap(text: str, width: int = 16) -> str:

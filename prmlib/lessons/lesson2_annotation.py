@@ -21,10 +21,16 @@ PAPER_ROWS = {"mc_hard": "MC Estimation (our data)", "judge": "LLM-as-a-judge (o
 
 def table(run) -> pd.DataFrame:
     names = [n for n in NAMES if n in run.prm_names()]
-    return prm_table(run, names,
-                     {n: paper(_T4, PAPER_ROWS[n], "Avg. F1") for n in names},
-                     {n: paper(_T3, PAPER_ROWS[n], "Avg.") for n in names},
-                     paper_rows={n: _row_with_size(PAPER_ROWS[n]) for n in names})
+    f1, bon, rows = paper_numbers(names)
+    return prm_table(run, names, f1, bon, paper_rows=rows)
+
+
+def paper_numbers(names) -> tuple[dict, dict, dict]:
+    """The paper's F1, Best-of-8 and row (with its data size) of each PRM in ``names`` that Tables 3-4 have."""
+    names = [n for n in names if n in PAPER_ROWS]
+    return ({n: paper(_T4, PAPER_ROWS[n], "Avg. F1") for n in names},
+            {n: paper(_T3, PAPER_ROWS[n], "Avg.") for n in names},
+            {n: _row_with_size(PAPER_ROWS[n]) for n in names})
 
 
 def _row_with_size(row: str) -> str:

@@ -18,10 +18,17 @@ _PAPER = {"mc_hard": ("hard", "before (3M)"), "mc_soft": ("soft", "before (3M)")
 
 
 def table(run) -> pd.DataFrame:
-    return prm_table(run, NAMES,
-                     {n: paper(_F34, lab, f"Fig. 4 ProcessBench F1, {when}") for n, (lab, when) in _PAPER.items()},
-                     {n: paper(_F34, lab, f"Fig. 3 BoN, {when}") for n, (lab, when) in _PAPER.items()},
-                     paper_rows={n: f"Figures 3-4: {lab} labels, {when}" for n, (lab, when) in _PAPER.items()})
+    f1, bon, rows = paper_numbers(NAMES)
+    return prm_table(run, NAMES, f1, bon, paper_rows=rows)
+
+
+def paper_numbers(names) -> tuple[dict, dict, dict]:
+    """The paper's F1, Best-of-8 and row (3M before / 1.5M after filtering) of each PRM in ``names``
+    that Figures 3-4 have."""
+    pairs = {n: _PAPER[n] for n in names if n in _PAPER}
+    return ({n: paper(_F34, lab, f"Fig. 4 ProcessBench F1, {when}") for n, (lab, when) in pairs.items()},
+            {n: paper(_F34, lab, f"Fig. 3 BoN, {when}") for n, (lab, when) in pairs.items()},
+            {n: f"Figures 3-4: {lab} labels, {when}" for n, (lab, when) in pairs.items()})
 
 
 def threshold_names(run) -> list[tuple[int, str]]:

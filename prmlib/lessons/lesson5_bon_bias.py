@@ -11,7 +11,12 @@ import pandas as pd
 
 from prmlib.lessons.common import Claim, r1, spearman, synthetic_policy
 
-_FIG6 = {"GSM8K": 5.1, "MATH": 11.9, "OlympiadBench": 27.4, "Omni-MATH": 43.4}
+
+def _fig6() -> dict[str, float]:
+    """The paper's Figure 6, benchmark -> share (%), read from the reference tables."""
+    from prmlib.lessons.tour import fig6_shares
+
+    return fig6_shares()
 
 
 def wrong_process_table(run) -> pd.DataFrame:
@@ -167,9 +172,14 @@ def claims(run) -> list[Claim]:
     levels = list(w.index)  # easiest first (levels in order; ProcessBench subsets in the paper's order)
     shares = [float(w[lv]) for lv in levels]
     rho = spearman(range(len(shares)), shares)
-    fig6 = "5.1% (GSM8K) -> 43.4% (Omni-MATH)"
+    f6 = _fig6()
+    (first, lo), (last_bench, hi) = next(iter(f6.items())), list(f6.items())[-1]
+    fig6 = f"{lo}% ({first}) -> {hi}% ({last_bench})"
     if not _labelled(run.sets["bon"]):  # read from ProcessBench's labels: quote its own share too
-        fig6 += "; ProcessBench's labels: 3.5% -> 51.8% (ProcessBench Table 2)"
+        from prmlib.lessons.tour import SUBSETS, paper_wrong_process_share
+
+        pb = [paper_wrong_process_share(s) for s in (SUBSETS[0], SUBSETS[-1])]
+        fig6 += f"; ProcessBench's labels: {pb[0]}% -> {pb[1]}% (ProcessBench Table 2)"
     m = {"mc_hard": run.metrics("mc_hard"), "exact": run.metrics(run.human), "judge": run.metrics("judge")}
     ext = {n: m[n]["extracted"]["accuracy"] for n in m}
     bon = {n: m[n]["bon"]["product"] for n in m}
@@ -202,12 +212,13 @@ def figure(run, ax=None):
 
     ax.bar(range(len(w)), w["share (%)"], label="ours")
     # the paper's four benchmarks, easiest to hardest, spread over the same width as our levels
-    xs = np.linspace(0, len(w) - 1, len(_FIG6)) if len(w) > 1 else np.zeros(len(_FIG6))
-    ax.plot(xs, list(_FIG6.values()), "ks--", label="paper Figure 6 (its policy's responses)")
-    for x, (bench, share) in zip(xs, _FIG6.items()):  # name each paper point: they are benchmarks, not our levels
+    f6 = _fig6()
+    xs = np.linspace(0, len(w) - 1, len(f6)) if len(w) > 1 else np.zeros(len(f6))
+    ax.plot(xs, list(f6.values()), "ks--", label="paper Figure 6 (its policy's responses)")
+    for x, (bench, share) in zip(xs, f6.items()):  # name each paper point: they are benchmarks, not our levels
         ax.annotate(bench, (x, share), fontsize=7, xytext=(0, 7), textcoords="offset points", ha="center",
                     bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85})
-    ax.set_ylim(0, 1.15 * float(pd.Series([*w["share (%)"].astype(float), *_FIG6.values()]).max()))  # NaN-safe
+    ax.set_ylim(0, 1.15 * float(pd.Series([*w["share (%)"].astype(float), *f6.values()]).max()))  # NaN-safe
     ax.set_xticks(range(len(w)), w.index)
     ax.set_xlabel("difficulty level (paper: benchmark, easiest to hardest)")
     ax.set_ylabel("right answers with a wrong step (%)")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from prmlib.lessons.common import Claim, paper, prm_table, r1
+from prmlib.lessons.common import Claim, prm_table, r1
 
 NAMES = ["consensus_hard", "consensus_soft", "mc_hard", "mc_soft", "judge", "exact", "prm800k_like"]
 ABLATION = ["exact_windowed", "mc_hard_windowed"]
@@ -21,18 +21,9 @@ def table(run) -> pd.DataFrame:
     from prmlib.lessons import lesson4_labels as l4
 
     names = [n for n in NAMES + ABLATION if n in run.prm_names()]
-    f1, bon, rows = {}, {}, {}
-    for n in names:
-        if n in l4.NAMES:
-            lab, when = l4._PAPER[n]
-            f1[n] = paper(l4._F34, lab, f"Fig. 4 ProcessBench F1, {when}")
-            bon[n] = paper(l4._F34, lab, f"Fig. 3 BoN, {when}")
-            rows[n] = f"Figures 3-4: {lab} labels, {when}"
-        elif n in l2.PAPER_ROWS:
-            f1[n] = paper(l2._T4, l2.PAPER_ROWS[n], "Avg. F1")
-            bon[n] = paper(l2._T3, l2.PAPER_ROWS[n], "Avg.")
-            rows[n] = l2._row_with_size(l2.PAPER_ROWS[n])
-    return prm_table(run, names, f1, bon, paper_rows=rows)
+    f1, bon, rows = l2.paper_numbers([n for n in names if n not in l4.NAMES])
+    f1_4, bon_4, rows_4 = l4.paper_numbers(names)
+    return prm_table(run, names, {**f1, **f1_4}, {**bon, **bon_4}, paper_rows={**rows, **rows_4})
 
 
 def fit_note(run) -> str:

@@ -46,7 +46,7 @@ def in_hf_cache(repo_id: str) -> bool:
         from huggingface_hub import try_to_load_from_cache
 
         return isinstance(try_to_load_from_cache(repo_id, "config.json"), str)
-    except Exception:  # an id the cache cannot parse is simply not cached
+    except (ImportError, ValueError, OSError):  # an id the cache cannot parse is simply not cached
         return False
 
 
@@ -63,15 +63,15 @@ def models_of(profile) -> dict[str, str]:
 
 
 def _recipe(profile) -> dict[str, Any]:
-    import yaml
+    """The PRM training config the chain builds (``LessonRun._job``): the recipe, then the overrides."""
+    from prmlib.prm.config import PRMTrainConfig
 
-    recipe = yaml.safe_load(profile.recipe_path().read_text()) or {}
-    return {**recipe, **(profile.prm.get("overrides") or {})}
+    return {**PRMTrainConfig.from_yaml(profile.recipe_path()).to_dict(), **(profile.prm.get("overrides") or {})}
 
 
 def needs_gpu(profile) -> bool:
     """True when the profile's PRMs train on a GPU (``use_cpu: false`` in the recipe after overrides)."""
-    return not bool(_recipe(profile).get("use_cpu", True))
+    return _recipe(profile).get("use_cpu") is False
 
 
 def problems(profile, *, cuda: bool | None = None, reachable: bool | None = None) -> list[str]:

@@ -160,14 +160,20 @@ def machine() -> str:
     return text
 
 
+def claim_counts(claims: list[dict[str, Any]]) -> tuple[tuple[int, int], tuple[int, int]]:
+    """``((held, paper's claims), (passed, data checks))``: ``D*`` ids are data checks."""
+    checks = [bool(c["holds"]) for c in claims if str(c["id"]).startswith("D")]
+    lessons = [bool(c["holds"]) for c in claims if not str(c["id"]).startswith("D")]
+    return (sum(lessons), len(lessons)), (sum(checks), len(checks))
+
+
 def claims_summary(claims: list[dict[str, Any]]) -> str:
     """How many of the paper's claims (``C*``) hold, and apart from them how many data checks (``D*``,
     the data against its own published counts) pass; and that the verdicts are one seed's."""
-    lessons = [c for c in claims if not str(c["id"]).startswith("D")]
-    checks = [c for c in claims if str(c["id"]).startswith("D")]
-    text = f"{sum(bool(c['holds']) for c in lessons)} of the paper's {len(lessons)} claims hold in this run"
-    if checks:
-        text += f"; {sum(bool(c['holds']) for c in checks)} of {len(checks)} data checks pass"
+    (held, n), (passed, n_checks) = claim_counts(claims)
+    text = f"{held} of the paper's {n} claims hold in this run"
+    if n_checks:
+        text += f"; {passed} of {n_checks} data checks pass"
     return (text + ". The verdicts are one seed's: a claim whose margin is a few points can change with the "
             "seed (`prmlib lessons --seeds 0 1 2` runs several; when this store holds other seeds' verdicts, "
             "the table below shows them).")
@@ -319,9 +325,9 @@ def _seeds_section(by_seed: dict[int, dict[str, Any]], seed: int) -> tuple[str, 
                       for v in row)
         rows.append(f"<tr><td><code>{html.escape(str(cid))}</code></td>{tds}</tr>")
     head = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
-    return ("\n".join(md),
-            f"<h3>The same claims on every seed</h3><p>{_md_inline(intro)}</p><table class=\"claims\"><thead><tr>"
-            f"{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+    html_table = (f"<h3>The same claims on every seed</h3><p>{_md_inline(intro)}</p><table class=\"claims\"><thead>"
+                  f"<tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+    return "\n".join(md), html_table
 
 
 def _anchor(name: str) -> str:

@@ -267,7 +267,7 @@ def run(args: argparse.Namespace) -> int:
     from prmlib.lessons.display import knobs_of
     from prmlib.lessons.display import meaningful as numbers_mean_something
     from prmlib.lessons.profiles import load_profile
-    from prmlib.lessons.report import machine, read_notebook, write_report
+    from prmlib.lessons.report import claim_counts, machine, read_notebook, write_report
 
     started = _dt.datetime.now()
     t0 = time.perf_counter()
@@ -331,10 +331,8 @@ def run(args: argparse.Namespace) -> int:
         "profile": profile.name, "seed": args.seed, "description": profile.description, "meaningful": meaningful,
         "knobs": params, "seconds": seconds, "started": started.isoformat(timespec="seconds"), "machine": machine(),
         "seeds": seed_claims.collect(root.parent) if not params else {}})
-    lessons = [c for c in claims if not str(c["id"]).startswith("D")]
-    checks = [c for c in claims if str(c["id"]).startswith("D")]
-    print(f"{sum(c['holds'] for c in lessons)}/{len(lessons)} claims hold"
-          + (f", {sum(c['holds'] for c in checks)}/{len(checks)} data checks pass" if checks else "")
+    (held, n), (passed, n_checks) = claim_counts(claims)
+    print(f"{held}/{n} claims hold" + (f", {passed}/{n_checks} data checks pass" if n_checks else "")
           + f"; {seconds:.0f} s in all", file=sys.stderr)
     print(f"report: {html}\n        {md}", file=sys.stderr)
     print_json({"profile": profile.name, "seed": args.seed, "seconds": round(seconds, 1), "timings": timings,
