@@ -193,6 +193,41 @@ def test_failing_notebook_stops_the_run_and_names_the_cell(tmp_path):
     assert not (root / "REPORT.md").exists()
 
 
+def test_knob_folder_names():
+    from prmlib.lessons.runner import knob_folder
+
+    assert knob_folder({"rows_per_subset": 100, "k": 16}) == "k=16,rows_per_subset=100"
+    assert knob_folder({"models": ["a/b", "c"], "x": None}) == "models=a-b+c,x=None"
+
+
+@pytest.mark.slow
+def test_knob_run_keeps_the_profiles_own_report(tmp_path):
+    """A run with ``-p`` writes its notebooks and report under ``knobs/<NAME=VALUE>/`` and leaves the
+    profile's own report and claims.json alone."""
+    folder = tmp_path / "nbs"
+    folder.mkdir()
+    params = nbformat.v4.new_code_cell('profile = "cpu"\nseed = 0\nrun_dir = "../runs"\nfactor = 1',
+                                       metadata={"tags": ["parameters"]})
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# 90 knobs"), params,
+                                         nbformat.v4.new_code_cell("print('factor is', factor)")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, str(folder / "90_knobs.ipynb"))
+    base = ["run", "--profile", "smoke", "--notebooks-dir", str(folder), "--run-dir", str(tmp_path / "runs"),
+            "--jobs", "1", "--quiet"]
+    own = _cmd(*base, timeout=300)
+    assert own.returncode == 0, own.stderr[-3000:]
+    root = tmp_path / "runs" / "smoke" / "seed-0"
+    before = (root / "report.html").read_text()
+    knob = _cmd(*base, "-p", "factor=7", timeout=300)
+    assert knob.returncode == 0, knob.stderr[-3000:]
+    last = json.loads(knob.stdout.strip().splitlines()[-1])
+    assert Path(last["report_html"]) == root / "knobs" / "factor=7" / "report.html"
+    assert "factor is 7" in (root / "knobs" / "factor=7" / "notebooks" / "90_knobs.ipynb").read_text()
+    assert "factor=7" in Path(last["report_html"]).read_text()
+    assert (root / "report.html").read_text() == before
+    assert "factor is 1" in (root / "notebooks" / "90_knobs.ipynb").read_text()
+
+
 # -- the smoke profile end to end ----------------------------------------------------------------
 @pytest.fixture(scope="module")
 def smoke_run(tmp_path_factory):

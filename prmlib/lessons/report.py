@@ -266,9 +266,10 @@ def write_report(root: str | os.PathLike, notebooks: list[NotebookSummary], meta
                 body.append(f"<h3>{_md_inline(item.markdown)}</h3>")
                 if item.markdown.strip().lower() == "try this":  # the report's reader has no notebook open
                     hint = (f"*Each item is a parameter of this notebook (or a call in it): run it with `prmlib run "
-                            f"--profile {meta['profile']} --seed {meta['seed']} --notebooks {nb.name[:2]} -p NAME=VALUE "
-                            f"--run-dir <another folder>` (another folder keeps this report), or open it in JupyterLab "
-                            f"(`make lab`).*")
+                            f"--profile {meta['profile']} --seed {meta['seed']} --notebooks {nb.name[:2]} -p NAME=VALUE` "
+                            f"(its notebooks and report go to `knobs/NAME=VALUE/` in this run's folder, so this report "
+                            f"stays, and stages the change does not touch come from the store), or open it in "
+                            f"JupyterLab (`make lab`).*")
                     md += [hint, ""]
                     body.append(f"<div class=\"prose\">{_md_to_html(hint)}</div>")
             elif item.kind == "figure":

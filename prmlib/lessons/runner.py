@@ -7,8 +7,10 @@
 1. When a lesson notebook (01-07) is selected, the chain of the profile is run first, in this
    process, with progress bars (training, scoring and evaluating every PRM; cached in the run
    store), so that the notebooks only read results.
-2. Each notebook is executed with papermill into ``<run-dir>/<profile>/seed-<S>/notebooks/``,
-   with ``profile``, ``seed`` and ``run_dir`` (and every ``-p NAME=VALUE``) injected after its
+2. Each notebook is executed with papermill into ``<run-dir>/<profile>/seed-<S>/notebooks/``
+   (with ``-p NAME=VALUE``: into ``<run-dir>/<profile>/seed-<S>/knobs/<NAME=VALUE>/notebooks/``, so
+   the profile's own report stays while the store, and every PRM the change does not touch, is
+   shared), with ``profile``, ``seed`` and ``run_dir`` (and every ``-p NAME=VALUE``) injected after its
    ``parameters`` cell, ``--jobs`` at a time (default 2, in separate processes); one line per
    cell says which notebook and which cell is running.
 3. A failing notebook stops the run: the message names the notebook and the cell, and the executed
@@ -24,6 +26,7 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -92,6 +95,18 @@ def parse_params(items: list[str]) -> dict[str, Any]:
         name, value = item.split("=", 1)
         out[name.strip()] = None if value.strip() in ("None", "none") else yaml.safe_load(value)
     return out
+
+
+def knob_folder(params: dict[str, Any]) -> str:
+    """The folder name of a run with changed parameters: ``{"k": 16, "models": ["a", "b"]}`` ->
+    ``"k=16,models=a+b"`` (sorted by name; characters other than letters, digits and ``=._+-`` become
+    ``-``), so each knob setting gets its own notebooks and report beside the profile's own."""
+    def value(v: Any) -> str:
+        return "+".join(map(str, v)) if isinstance(v, (list, tuple)) else str(v)
+
+    name = ",".join(f"{k}={value(v)}" for k, v in sorted(params.items()))
+    name = re.sub(r"[^A-Za-z0-9=._+,-]", "-", name)
+    return name[:120] or "knobs"
 
 
 # -- papermill with one progress line per cell ---------------------------------------------------
@@ -281,7 +296,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     run_dir = Path(args.run_dir).resolve()
     root = run_dir / profile.name / f"seed-{args.seed}"
-    out_dir = root / "notebooks"
+    # a knob run is another experiment: its notebooks and report go beside the profile's own, the store is shared
+    out_root = root / "knobs" / knob_folder(params) if params else root
+    out_dir = out_root / "notebooks"
     knobs = knobs_of(params)
     meaningful = numbers_mean_something(profile)
     print(f"prmlib run: profile {profile.name} ({profile.description}), seed {args.seed}, "
@@ -327,7 +344,7 @@ def run(args: argparse.Namespace) -> int:
     if claims and not params:  # only the profile's own settings: a knob run is another experiment
         seed_claims.record(root, claims)
     seconds = time.perf_counter() - t0
-    md, html = write_report(root, summaries, {
+    md, html = write_report(out_root, summaries, {
         "profile": profile.name, "seed": args.seed, "description": profile.description, "meaningful": meaningful,
         "knobs": params, "seconds": seconds, "started": started.isoformat(timespec="seconds"), "machine": machine(),
         "seeds": seed_claims.collect(root.parent) if not params else {}})
