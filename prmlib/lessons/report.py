@@ -231,7 +231,8 @@ def write_report(root: str | os.PathLike, notebooks: list[NotebookSummary], meta
     if meta.get("knobs"):
         header += "; changed: " + ", ".join(f"{k}={v}" for k, v in meta["knobs"].items())
     if meta.get("seconds") is not None:
-        header += f"; {len(notebooks)} notebooks in {meta['seconds']:.0f} s (several at a time)"
+        header += (f"; {len(notebooks)} notebook{'' if len(notebooks) == 1 else 's'} in {meta['seconds']:.0f} s"
+                   + (" (several at a time)" if len(notebooks) > 1 else ""))
     warning = "" if meta.get("meaningful", True) else (
         "**This profile only proves that the chain runs: its numbers and verdicts mean nothing.**")
 
