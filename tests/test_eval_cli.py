@@ -50,11 +50,31 @@ def test_processbench_scores_and_predictions(tmp_path, capsys, toy_processbench)
     assert out["average_f1"] == 100.0 and out["threshold"] is None
 
 
+def test_processbench_null_step_scores_are_never_the_first_error(tmp_path, capsys, toy_processbench):
+    """``prmlib score`` writes null for a step beyond the PRM's length limit: counted, said, never flagged."""
+    scores = _write(tmp_path / "s.jsonl", [{"id": "gsm8k-0", "step_scores": [0.9, None]},
+                                           {"id": "gsm8k-1", "step_scores": [0.8, 0.7]},
+                                           {"id": "math-0", "step_scores": [None, 0.1, None]},
+                                           {"id": "math-1", "step_scores": [0.3]}])
+    assert main(["eval", "processbench", "--predictions", scores, "--subsets", "gsm8k,math",
+                 "--threshold", "0.5"]) == 0
+    captured = capsys.readouterr()
+    out = json.loads(captured.out.strip().splitlines()[-1])
+    assert "3 step(s) in 2 row(s) have no score" in captured.err
+    assert out["unscored_steps"] == {"steps": 3, "rows": 2}
+    # gsm8k-0's error sits on its unscored step: predicted -1, so GSM8K's error accuracy is 0
+    assert out["subsets"]["gsm8k"]["error_acc"] == 0.0 and out["subsets"]["gsm8k"]["correct_acc"] == 100.0
+    # math-0: the first scored step below 0.5 is step 1 (label 0), a miss; math-1 (0.3) is a false alarm
+    assert out["subsets"]["math"]["error_acc"] == 0.0 and out["subsets"]["math"]["correct_acc"] == 0.0
+
+
 @pytest.mark.parametrize("lines, message", [
     ([{"id": "gsm8k-0", "pred": 1}, {"id": "nope", "pred": 0}], "1 predictions have ids that are not in ProcessBench"),
     ([{"id": "gsm8k-0", "pred": 1}], "3 ProcessBench rows have no predictions: gsm8k: 1 (e.g. gsm8k-1); math: 2"),
     ([{"id": "gsm8k-0", "pred": 1}, {"id": "gsm8k-1", "step_scores": [0.1, 0.2]}], ":2: mixes"),
     ([{"id": "gsm8k-0", "pred": "1"}], "'pred' must be an integer"),
+    ([{"id": "gsm8k-0", "step_scores": [0.5, "0.1"]}], "'step_scores' must be a list of finite numbers"),
+    ([{"id": "gsm8k-0", "step_scores": [0.5, True]}], "'step_scores' must be a list of finite numbers"),
     ([{"id": "gsm8k-0", "pred": 1}, {"id": "gsm8k-0", "pred": 1}], "appears twice"),
     ([{"pred": 1}], ":1: missing field 'id'"),
     ([{"id": "gsm8k-0", "step_scores": [0.1]}, {"id": "gsm8k-1", "step_scores": [0.1, 0.2]},

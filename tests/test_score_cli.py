@@ -103,10 +103,29 @@ def test_truncated_steps_are_null_and_counted(tmp_path, model_dir, capsys):
 def test_bad_rows_name_file_line_and_field(tmp_path, model_dir, row, message):
     inp = tmp_path / "in.jsonl"
     write_jsonl(inp, [ROWS[0], row])
-    with pytest.raises(ValueError, match=message) as info:
+    with pytest.raises(SystemExit, match=message) as info:  # one line for the user, not a traceback
         main(["score", "--model", str(model_dir), "--input", str(inp), "--output", str(tmp_path / "o.jsonl")])
-    assert f"{inp}:2" in str(info.value)
+    assert f"{inp}:2" in str(info.value) and str(info.value).startswith("prmlib score: ")
     assert not (tmp_path / "o.jsonl").exists()  # validated before any model is loaded or row written
+
+
+def test_reads_a_json_array_as_processbench_ships_it(tmp_path, model_dir, capsys):
+    """ProcessBench's ``<subset>.json`` is one JSON array: scored as is, the same as its JSONL copy."""
+    rows = [ROWS[0], ROWS[2]]
+    arr, lines = tmp_path / "gsm8k.json", tmp_path / "gsm8k.jsonl"
+    arr.write_text(json.dumps(rows, indent=2))
+    write_jsonl(lines, rows)
+    code, summary = run_cli(capsys, "--model", model_dir, "--input", arr, "--output", tmp_path / "a.jsonl")
+    assert code == 0 and summary["rows_scored"] == 2
+    run_cli(capsys, "--model", model_dir, "--input", lines, "--output", tmp_path / "b.jsonl")
+    assert read_jsonl(tmp_path / "a.jsonl") == read_jsonl(tmp_path / "b.jsonl")
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps([ROWS[0], ["not", "an", "object"]]))
+    with pytest.raises(SystemExit, match="row 2 of the array is not a JSON object"):
+        main(["score", "--model", str(model_dir), "--input", str(bad), "--output", str(tmp_path / "c.jsonl")])
+    with pytest.raises(SystemExit, match="input file not found"):
+        main(["score", "--model", str(model_dir), "--input", str(tmp_path / "missing.json"),
+              "--output", str(tmp_path / "d.jsonl")])
 
 
 def test_separator_flag_unescapes_backslash_n(tmp_path, model_dir, capsys):

@@ -59,8 +59,15 @@ def _load_processbench(subsets: list[str], data_dir: str | None = None) -> dict[
     return {s: pb.as_rows(load_processbench(s, data_dir)) for s in subsets}
 
 
+#: what an unscored step (``null``) becomes: never below a threshold, so never the predicted first error
+UNSCORED = math.inf
+
+
 def read_processbench_predictions(path: str) -> tuple[str, dict[str, Any]]:
-    """Read a predictions file: returns ``("pred" | "step_scores", {id: value})``."""
+    """Read a predictions file: returns ``("pred" | "step_scores", {id: value})``.
+
+    A ``null`` step score (``prmlib score`` writes one for a step beyond the PRM's length limit)
+    becomes :data:`UNSCORED`: such a step is never predicted as the first error."""
     kind = None
     values: dict[str, Any] = {}
     for line_no, obj in _read_jsonl(path):
@@ -79,9 +86,11 @@ def read_processbench_predictions(path: str) -> tuple[str, dict[str, Any]]:
             if isinstance(value, bool) or not isinstance(value, int):
                 raise InputError(f"{where}: 'pred' must be an integer (-1 = no error), got {value!r}")
         else:
-            if not isinstance(value, list) or not all(
-                    isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in value):
-                raise InputError(f"{where}: 'step_scores' must be a list of finite numbers")
+            if not isinstance(value, list) or not all(x is None or (
+                    isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)) for x in value):
+                raise InputError(f"{where}: 'step_scores' must be a list of finite numbers (or null for a step "
+                                 "the PRM did not score)")
+            value = [UNSCORED if x is None else x for x in value]
         key = str(obj["id"])
         if key in values:
             raise InputError(f"{where}: id {key!r} appears twice")
@@ -99,6 +108,12 @@ def _show(title: str, df: pd.DataFrame) -> None:
 def _run_processbench(args: argparse.Namespace) -> int:
     subsets = _subsets(args.subsets)
     kind, values = read_processbench_predictions(args.predictions)
+    unscored = {k: sum(x == UNSCORED for x in v) for k, v in values.items() if kind == "step_scores"}
+    unscored = {k: n for k, n in unscored.items() if n}
+    if unscored:
+        print(f"note: {sum(unscored.values())} step(s) in {len(unscored)} row(s) have no score (null: beyond the PRM's "
+              "length limit when scored; a larger `prmlib score --max-length` avoids it); they are never predicted "
+              "as the first error", file=sys.stderr)
     if kind == "pred" and args.threshold is not None:
         print("note: --threshold is ignored for index predictions ('pred')", file=sys.stderr)
     data = _load_processbench(subsets, args.data_dir)
@@ -123,6 +138,8 @@ def _run_processbench(args: argparse.Namespace) -> int:
     _show("Right answer, wrong process: first-error accuracy (%, Table 5)", extracted)
     out = result.to_json()
     out["extracted_accuracy"] = {k: round(float(v), 2) for k, v in extracted.iloc[0].items()}
+    if kind == "step_scores":
+        out["unscored_steps"] = {"steps": sum(unscored.values()), "rows": len(unscored)}
     from prmlib.cli import print_json
 
     print_json(out)

@@ -2,7 +2,8 @@
 
 Input rows are either
 
-* ProcessBench-style: ``{"problem": str, "steps": [str, ...], ...}`` -> ``step_scores: [float]``;
+* ProcessBench-style: ``{"problem": str, "steps": [str, ...], ...}`` -> ``step_scores: [float]``
+  (ProcessBench's own ``<subset>.json`` files, one JSON array each, are read as they are);
 * Best-of-N candidates: ``{"problem": str, "responses": [str, ...], ...}``; each response is split
   into steps on blank lines (``"\\n\\n"``) -> ``step_scores: [[float], ...]``, one list per response.
 
@@ -13,7 +14,7 @@ and are counted in the summary. The last line printed is one JSON object.
 
 Example::
 
-    prmlib score --model runs/prm --input processbench_gsm8k.jsonl --output scored.jsonl
+    prmlib score --model runs/prm-tiny-cpu --input $PRMLIB_DATA_DIR/processbench/gsm8k.json --output scored.jsonl
     prmlib score --model Qwen/Qwen2.5-Math-PRM-7B --backend vllm --input bon.jsonl --output bon_scored.jsonl
 """
 
@@ -62,8 +63,23 @@ def _unescape(text: str) -> str:
 
 
 def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(position, row)`` of a JSONL file, or of a file holding one JSON array of objects (how
+    ProcessBench's subsets are distributed); the position is the line number (JSONL) or the row
+    number from 1 (array), for error messages."""
     if not path.is_file():
         raise FileNotFoundError(f"input file not found: {path}")
+    with path.open(encoding="utf-8") as fh:
+        head = fh.read(4096).lstrip()
+    if head.startswith("["):
+        try:
+            rows = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+        for number, row in enumerate(rows, 1):
+            if not isinstance(row, dict):
+                raise ValueError(f"{path}: row {number} of the array is not a JSON object")  # noqa: TRY004 - bad data
+            yield number, row
+        return
     with path.open(encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, 1):
             if not line.strip():
@@ -150,15 +166,18 @@ def run(args: argparse.Namespace) -> int:
     else:
         kwargs.update(dtype=args.dtype or "auto", max_model_len=args.max_length)
 
-    rows = list(read_rows(args.input))
-    if args.limit is not None:
-        rows = rows[: args.limit]
-    done = count_done(args.output)
-    if done > len(rows):
-        raise SystemExit(f"{args.output} has {done} rows but {args.input} only {len(rows)}: wrong output file?")
-    todo = rows[done:]
-    for lineno, row in todo:  # validate everything before loading a model
-        row_solutions(row, f"{args.input}:{lineno}")
+    try:
+        rows = list(read_rows(args.input))
+        if args.limit is not None:
+            rows = rows[: args.limit]
+        done = count_done(args.output)
+        if done > len(rows):
+            raise SystemExit(f"{args.output} has {done} rows but {args.input} only {len(rows)}: wrong output file?")
+        todo = rows[done:]
+        for lineno, row in todo:  # validate everything before loading a model
+            row_solutions(row, f"{args.input}:{lineno}")
+    except (FileNotFoundError, ValueError) as exc:  # bad input: one line, not a traceback
+        raise SystemExit(f"prmlib score: {exc}") from None
 
     summary = {"rows_scored": 0, "rows_skipped": done, "steps": 0, "truncated_steps": 0}
     if todo:
