@@ -246,6 +246,9 @@ def test_smoke_run_executes_every_notebook(smoke_run):
         nb = nbformat.read(str(root / "notebooks" / src.name), as_version=4)
         errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"]
         assert not errors, f"{src.name}: {errors[:1]}"
+        streams = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+                          if o.output_type == "stream")
+        assert "IProgress not found" not in streams, f"{src.name} shows tqdm's ipywidgets warning"
         tables = [h for h in _outputs(nb, "text/html") if "prm-table" in h]
         if src.stem != "00_data_tour" or HAS_DATA:
             assert tables, f"{src.name} showed no table"

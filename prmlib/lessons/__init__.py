@@ -14,8 +14,15 @@ Example::
     lesson2_annotation.table(run)       # trains what it needs, or reuses it
 """
 
-from prmlib.lessons.experiment import PRMS, LessonRun
-from prmlib.lessons.profiles import Profile, available_profiles, load_profile
-from prmlib.lessons.store import RunStore
+import warnings as _warnings
+
+# The chain imports tqdm.auto, which without ipywidgets warns once (at that import) and falls back to
+# text progress bars; those work in Jupyter, so the warning is noise in every notebook. Silenced here,
+# before the first import, since a filter set later (e.g. in display.setup) comes too late.
+_warnings.filterwarnings("ignore", message="IProgress not found")
+
+from prmlib.lessons.experiment import PRMS, LessonRun  # noqa: E402
+from prmlib.lessons.profiles import Profile, available_profiles, load_profile  # noqa: E402
+from prmlib.lessons.store import RunStore  # noqa: E402
 
 __all__ = ["PRMS", "LessonRun", "Profile", "RunStore", "available_profiles", "load_profile"]

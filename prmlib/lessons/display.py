@@ -67,17 +67,9 @@ class Skipped:
 # -- setup ---------------------------------------------------------------------------------------
 def setup() -> None:
     """Figure and table defaults of the notebooks (call once, first)."""
-    import warnings
-
     import matplotlib
 
-    # tqdm falls back to text bars without ipywidgets; its warning about that is noise here. It is
-    # raised once, when tqdm.auto is first imported: import it here with the warning silenced
-    warnings.filterwarnings("ignore", message="IProgress not found")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import tqdm.auto  # noqa: F401
-
+    # (tqdm's "IProgress not found" warning is silenced in prmlib.lessons/__init__, before tqdm loads)
     matplotlib.rcParams.update({
         "figure.dpi": 100, "savefig.dpi": 110, "font.size": 10, "axes.titlesize": 11,
         "axes.labelsize": 10, "legend.fontsize": 8, "figure.figsize": (6.4, 3.8),
