@@ -68,6 +68,22 @@ def test_processbench_null_step_scores_are_never_the_first_error(tmp_path, capsy
     assert out["subsets"]["math"]["error_acc"] == 0.0 and out["subsets"]["math"]["correct_acc"] == 0.0
 
 
+def test_processbench_subsets_leave_other_subsets_predictions_out(tmp_path, capsys, toy_processbench):
+    """A file covering every subset, evaluated with --subsets gsm8k: the math rows are left out, said so."""
+    scores = _write(tmp_path / "s.jsonl", [{"id": "gsm8k-0", "step_scores": [0.9, 0.2]},
+                                           {"id": "gsm8k-1", "step_scores": [0.8, 0.7]},
+                                           {"id": "math-0", "step_scores": [0.4, 0.9, 0.9]},
+                                           {"id": "math-1", "step_scores": [0.3]}])
+    assert main(["eval", "processbench", "--predictions", scores, "--subsets", "gsm8k"]) == 0
+    captured = capsys.readouterr()
+    assert "2 predictions of subsets not selected by --subsets (math) are left out" in captured.err
+    out = json.loads(captured.out.strip().splitlines()[-1])
+    assert list(out["subsets"]) == ["gsm8k"] and out["subsets"]["gsm8k"]["f1"] == 100.0
+    only_math = _write(tmp_path / "m.jsonl", [{"id": "math-0", "pred": 0}])
+    assert main(["eval", "processbench", "--predictions", only_math, "--subsets", "gsm8k"]) == 2
+    assert "no predictions for the selected subsets (gsm8k)" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("lines, message", [
     ([{"id": "gsm8k-0", "pred": 1}, {"id": "nope", "pred": 0}], "1 predictions have ids that are not in ProcessBench"),
     ([{"id": "gsm8k-0", "pred": 1}], "3 ProcessBench rows have no predictions: gsm8k: 1 (e.g. gsm8k-1); math: 2"),

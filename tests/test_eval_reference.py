@@ -60,11 +60,18 @@ def test_compare_with_paper_processbench_and_bon():
     assert cmp.loc["GSM8K err", "paper"] == 72.0 and cmp.loc["GSM8K err", "ours"] == 50.0
     assert cmp.loc["GSM8K err", "ours - paper"] == pytest.approx(-22.0)
     assert cmp.loc["Avg. F1", "ours"] == pytest.approx(2 * 50 * 90 / 140)
-    bon = compare_with_paper({"GSM8K": 97.0, "Minerva Math": 40.0, "Avg.": 65.0},
-                             "lessons_table13_bon_scoring_last_product_min",
-                             row={"PRM": "Skywork-PRM-7B", "scoring": "min"})
-    assert list(bon.index) == ["GSM8K", "Minerva", "Avg."]
+    assert cmp.attrs["note"] == ""
+    # our Avg. over 2 of the paper's 7 benchmarks is another number: left out, with a warning and a note
+    with pytest.warns(UserWarning, match="Avg. left out"):
+        bon = compare_with_paper({"GSM8K": 97.0, "Minerva Math": 40.0, "Avg.": 65.0},
+                                 "lessons_table13_bon_scoring_last_product_min",
+                                 row={"PRM": "Skywork-PRM-7B", "scoring": "min"})
+    assert list(bon.index) == ["GSM8K", "Minerva"]
+    assert "missing: MATH, GaoKao23En" in bon.attrs["note"]
     assert bon.loc["Minerva", "paper"] == 39.7
+    with pytest.warns(UserWarning), pytest.raises(ValueError, match="only an average matches"):
+        compare_with_paper({"Avg.": 65.0}, "lessons_table13_bon_scoring_last_product_min",
+                           row={"PRM": "Skywork-PRM-7B", "scoring": "min"})
     assert compare_with_paper({"GSM8K": 1.0}, "lessons_table6_bon_released_prms", "maj@8").loc["GSM8K", "paper"] == 96.7
     with pytest.raises(KeyError, match="matches"):
         compare_with_paper({"GSM8K": 1.0}, "lessons_table13_bon_scoring_last_product_min", row="Skywork-PRM-7B")

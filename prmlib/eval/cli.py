@@ -108,6 +108,15 @@ def _show(title: str, df: pd.DataFrame) -> None:
 def _run_processbench(args: argparse.Namespace) -> int:
     subsets = _subsets(args.subsets)
     kind, values = read_processbench_predictions(args.predictions)
+    # a file that covers every subset evaluated on some of them (--subsets): leave the others out, and say so
+    left_out = {k for k in values if k.rsplit("-", 1)[0] in pb.SUBSETS and k.rsplit("-", 1)[0] not in subsets}
+    if left_out:
+        values = {k: v for k, v in values.items() if k not in left_out}
+        names = sorted({k.rsplit("-", 1)[0] for k in left_out})
+        print(f"note: {len(left_out)} predictions of subsets not selected by --subsets ({', '.join(names)}) are "
+              "left out", file=sys.stderr)
+        if not values:
+            raise InputError(f"{args.predictions}: no predictions for the selected subsets ({', '.join(subsets)})")
     unscored = {k: sum(x == UNSCORED for x in v) for k, v in values.items() if kind == "step_scores"}
     unscored = {k: n for k, n in unscored.items() if n}
     if unscored:

@@ -336,7 +336,7 @@ def align_by_id(data: Mapping[str, Any], by_id: Mapping[str, Any], what: str = "
             known[str(r["id"])] = s
     unknown = [i for i in by_id if str(i) not in known]
     if unknown:
-        raise KeyError(f"{len(unknown)} {what} have ids that are not in ProcessBench "
+        raise KeyError(f"{len(unknown)} {what} have ids that are not in ProcessBench's {', '.join(data)} "
                        f"({', '.join(map(str, unknown[:5]))}{', ...' if len(unknown) > 5 else ''})")
     out: dict[str, list] = {}
     gaps: dict[str, list[str]] = {}
