@@ -138,6 +138,10 @@ def test_report_collects_claims_tables_and_figures(tmp_path):
     assert "0 of the paper's 1 claims hold in this run; 1 of 1 data checks pass" in html_text
     # a reader of the report learns how to run a "Try this" item
     assert "`prmlib run --profile smoke --seed 0 --notebooks 01 -p NAME=VALUE" in md_text
+    # the header names the code that ran (git commit or prmlib version, and the libraries' versions)
+    from prmlib.lessons.provenance import code_version
+
+    assert f"; code: {code_version()}" in md_text and "torch " in code_version()
 
 
 def test_tables_show_one_decimal_and_words():

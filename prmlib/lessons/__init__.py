@@ -21,8 +21,8 @@ import warnings as _warnings
 # before the first import, since a filter set later (e.g. in display.setup) comes too late.
 _warnings.filterwarnings("ignore", message="IProgress not found")
 
-from prmlib.lessons.experiment import PRMS, LessonRun  # noqa: E402
-from prmlib.lessons.profiles import Profile, available_profiles, load_profile  # noqa: E402
-from prmlib.lessons.store import RunStore  # noqa: E402
+from prmlib.lessons.experiment import PRMS, LessonRun
+from prmlib.lessons.profiles import Profile, available_profiles, load_profile
+from prmlib.lessons.store import RunStore
 
 __all__ = ["PRMS", "LessonRun", "Profile", "RunStore", "available_profiles", "load_profile"]

@@ -68,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
     from prmlib.lessons.claims import seeds_table
     from prmlib.lessons.display import markdown_table
     from prmlib.lessons.profiles import load_profile
+    from prmlib.lessons.provenance import code_version
 
     t0 = time.perf_counter()
     try:
@@ -86,13 +87,13 @@ def run(args: argparse.Namespace) -> int:
     if args.seeds is None:
         seed, claims = _one_seed(profile, args.seed, args)
         print_json({"profile": profile.name, "seed": seed, "seconds": round(time.perf_counter() - t0, 1),
-                    "meaningful": profile.meaningful, "stored_only": args.stored_only,
+                    "meaningful": profile.meaningful, "stored_only": args.stored_only, "code": code_version(),
                     "claims": _claims_json(claims)})
         return 0
     by_seed = dict(_one_seed(profile, s, args) for s in args.seeds)
     print()
     print(markdown_table(seeds_table(by_seed), caption=f"{profile.name}: claims by seed"))
     print_json({"profile": profile.name, "seeds": list(by_seed), "seconds": round(time.perf_counter() - t0, 1),
-                "meaningful": profile.meaningful, "stored_only": args.stored_only,
+                "meaningful": profile.meaningful, "stored_only": args.stored_only, "code": code_version(),
                 "claims": {str(s): _claims_json(c) for s, c in by_seed.items()}})
     return 0

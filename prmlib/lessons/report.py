@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from prmlib.lessons.display import CLAIMS_MIME, SKIPPED_MIME
+from prmlib.lessons.provenance import code_version
 
 NO_REPORT_TAG = "no-report"
 
@@ -215,7 +216,8 @@ def _md_to_html(text: str) -> str:
 def write_report(root: str | os.PathLike, notebooks: list[NotebookSummary], meta: dict[str, Any]) -> tuple[Path, Path]:
     """Write ``REPORT.md``, ``report.html`` and ``report_figures/`` into ``root``; returns both paths.
 
-    ``meta``: ``profile``, ``seed``, optionally ``description``, ``meaningful``, ``knobs``,
+    ``meta``: ``profile``, ``seed``, optionally ``description``, ``meaningful``, ``knobs``, ``code``
+    (default :func:`~prmlib.lessons.provenance.code_version`),
     ``seconds``, ``started`` (ISO time), ``machine``, ``seeds`` (``{seed: {claim id: entry}}`` of
     :func:`prmlib.lessons.seed_claims.collect`: a claim-by-seed table when it has two seeds or more).
     """
@@ -227,7 +229,8 @@ def write_report(root: str | os.PathLike, notebooks: list[NotebookSummary], meta
     claims = [c for nb in notebooks for c in nb.claims]
     when = meta.get("started") or _dt.datetime.now().isoformat(timespec="seconds")
     header = (f"profile `{meta['profile']}`" + (f" ({meta['description']})" if meta.get("description") else "")
-              + f", seed {meta['seed']}, {when}, {meta.get('machine') or machine()}")
+              + f", seed {meta['seed']}, {when}, {meta.get('machine') or machine()}"
+              + f"; code: {meta.get('code') or code_version()}")
     if meta.get("knobs"):
         header += "; changed: " + ", ".join(f"{k}={v}" for k, v in meta["knobs"].items())
     if meta.get("seconds") is not None:

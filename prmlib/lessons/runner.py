@@ -352,7 +352,10 @@ def run(args: argparse.Namespace) -> int:
     print(f"{held}/{n} claims hold" + (f", {passed}/{n_checks} data checks pass" if n_checks else "")
           + f"; {seconds:.0f} s in all", file=sys.stderr)
     print(f"report: {html}\n        {md}", file=sys.stderr)
+    from prmlib.lessons.provenance import code_version
+
     print_json({"profile": profile.name, "seed": args.seed, "seconds": round(seconds, 1), "timings": timings,
+                "code": code_version(),
                 "notebooks": [str(p) for p in executed], "report_md": str(md), "report_html": str(html),
                 "meaningful": meaningful, "claims": {c["id"]: bool(c["holds"]) for c in claims}})
     return 0

@@ -18,12 +18,15 @@ from typing import Any
 
 import pandas as pd
 
+from prmlib.lessons.provenance import code_version
+
 FILE = "claims.json"
 
 
 def record(root: str | Path, claims: list[dict[str, Any]], knobs: dict[str, Any] | None = None) -> Path:
-    """Merge ``claims`` (dicts with ``id``, ``holds``, ``ours``, ``paper``) into ``<root>/claims.json``;
-    a claim that was not measured (a PRM missing from a stored-only run) is not recorded."""
+    """Merge ``claims`` (dicts with ``id``, ``holds``, ``ours``, ``paper``) into ``<root>/claims.json``,
+    each with the time and the code (:func:`~prmlib.lessons.provenance.code_version`) that computed
+    it; a claim that was not measured (a PRM missing from a stored-only run) is not recorded."""
     path = Path(root) / FILE
     knobs = dict(knobs or {})
     old: dict[str, Any] = {}
@@ -34,11 +37,12 @@ def record(root: str | Path, claims: list[dict[str, Any]], knobs: dict[str, Any]
             old = {}
     entries = old.get("claims", {}) if old.get("knobs", {}) == knobs else {}
     at = _dt.datetime.now().isoformat(timespec="seconds")
+    code = code_version()  # which code computed the verdict (entries of earlier runs keep theirs)
     for c in claims:
         if "(not measured" in str(c.get("ours", "")):  # no verdict: keep what an earlier run measured
             continue
         entries[str(c["id"])] = {"holds": bool(c["holds"]), "ours": str(c.get("ours", "")),
-                                 "paper": str(c.get("paper", "")), "at": at}
+                                 "paper": str(c.get("paper", "")), "at": at, "code": code}
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps({"knobs": knobs, "claims": entries}, indent=1, sort_keys=True) + "\n")

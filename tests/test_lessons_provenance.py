@@ -1,0 +1,52 @@
+"""Which code produced a result: the git commit and library versions in reports and claims.json."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from importlib import metadata
+
+import pytest
+
+from prmlib.lessons import provenance, seed_claims
+
+
+def _git(root, *args):
+    subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True,
+                   env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
+                        "GIT_COMMITTER_EMAIL": "t@t", "PATH": "/usr/bin:/bin"})
+
+
+def test_git_commit_names_the_commit_and_uncommitted_changes(tmp_path):
+    if subprocess.run(["git", "--version"], check=False, capture_output=True).returncode != 0:
+        pytest.skip("git is not installed")
+    assert provenance.git_commit(tmp_path) is None  # not a checkout
+    _git(tmp_path, "init", "-q")
+    (tmp_path / "a.txt").write_text("1")
+    _git(tmp_path, "add", "a.txt")
+    _git(tmp_path, "commit", "-q", "-m", "one")
+    sha = subprocess.run(["git", "-C", str(tmp_path), "rev-parse", "--short", "HEAD"], capture_output=True,
+                         text=True, check=True).stdout.strip()
+    assert provenance.git_commit(tmp_path) == sha
+    (tmp_path / "new.txt").write_text("untracked files do not count")
+    assert provenance.git_commit(tmp_path) == sha
+    (tmp_path / "a.txt").write_text("2")
+    assert provenance.git_commit(tmp_path) == f"{sha} (uncommitted changes)"
+
+
+def test_code_version_lists_the_libraries_that_compute(monkeypatch):
+    provenance.code_version.cache_clear()
+    monkeypatch.setattr(provenance, "git_commit", lambda root=None: None)  # as an installed package
+    try:
+        text = provenance.code_version()
+    finally:
+        provenance.code_version.cache_clear()
+    assert text.startswith("prmlib ")
+    assert f"torch {metadata.version('torch')}" in text and f"trl {metadata.version('trl')}" in text
+
+
+def test_claims_json_records_the_code(tmp_path, monkeypatch):
+    monkeypatch.setattr(seed_claims, "code_version", lambda: "git abc1234, torch 9")
+    seed_claims.record(tmp_path, [{"id": "C1", "holds": True, "ours": "x", "paper": "p"}])
+    entry = json.loads((tmp_path / "claims.json").read_text())["claims"]["C1"]
+    assert entry["code"] == "git abc1234, torch 9" and entry["at"]
