@@ -30,6 +30,17 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+DESCRIPTION = ("Re-run and check the findings of 'The Lessons of Developing Process Reward Models in Mathematical "
+               "Reasoning'\nand ProcessBench: the lessons as experiments, their parts as commands.")
+EPILOG = """start here:
+  prmlib lessons --profile smoke        every lesson at toy size (about 30 s; its numbers mean nothing)
+  prmlib lessons --profile cpu          every lesson on the synthetic world, claims table (about 14 min cold, on 2 cores)
+  prmlib run --profile cpu              the notebooks and the report (runs/cpu/seed-0/report.html)
+  prmlib COMMAND --help                 the options of a command
+
+Commands that produce results print one JSON object as their last line."""
+
+
 def print_json(obj: Any) -> None:
     """Print one JSON object on one line (the machine-readable last line of a command)."""
     print(json.dumps(obj, sort_keys=False, default=_json_default), flush=True)
@@ -49,7 +60,8 @@ def _json_default(obj: Any) -> Any:
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="prmlib", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="prmlib", description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     wanted = None
     if argv:
