@@ -205,7 +205,7 @@ against 860k MC labels, so the paper's human row mixes label quality with data s
     params('''k = None                         # MC completions per step (None: the profile's)
 n = None                         # Best-of-N candidates per problem (None: the profile's)
 train_problems_per_level = None  # training problems per level (None: the profile's)'''),
-    code('''from prmlib.lessons import display as d, lesson2_annotation
+    code('''from prmlib.lessons import display as d, lesson2_annotation, noise
 from prmlib.eval.reference import reference_table
 
 d.setup()
@@ -228,6 +228,17 @@ of each level's harmonic mean of the two, so it is not the harmonic mean of the 
     code('''t = lesson2_annotation.table(run)
 d.show(t, "Same base and recipe, four label sources")
 d.show_figure(lesson2_annotation.figure(run))'''),
+    md("""
+## Which differences are larger than test-set noise
+
+A few hundred test rows and Best-of-N problems per level decide these numbers. Each difference
+below comes with a 95% interval from resampling them (per level, the same resample for both PRMs,
+each PRM's threshold held where the validation set put it); *beyond noise* means the interval
+excludes 0. The intervals say nothing about training noise: another seed trains other PRMs (the
+claim-by-seed table shows how verdicts move with the seed).
+"""),
+    code('''diffs = noise.differences_table(run)
+d.show(diffs, "Differences between label sources (a - b), percentage points")'''),
     md("## Conclusion"),
     code('''d.conclusion(lesson2_annotation.claims(run), run)'''),
     md("""

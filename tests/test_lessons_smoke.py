@@ -19,6 +19,7 @@ from prmlib.lessons import (
     lesson6_scoring,
     lesson7_recipe,
     load_profile,
+    noise,
 )
 from prmlib.lessons.claims import all_claims, claims_table
 
@@ -300,3 +301,18 @@ def test_stored_only_trains_nothing_and_marks_what_is_missing(run, run_dir, tmp_
     table = [line for line in out if line.startswith("| C6_threshold")]
     assert table and "not measured" in table[0]
     assert sorted(p.name for p in gone.parent.iterdir()) == prms_before  # nothing was trained
+
+
+def test_differences_table_pairs_the_claims_prms(run):
+    """Each difference is the metrics' own difference, with an interval around it."""
+    t = noise.differences_table(run, n_boot=200)
+    assert len(t) == 3 and list(t.columns)[:4] == ["F1 difference", "F1 low", "F1 high", "F1 beyond noise"]
+    m = {n: run.metrics(n) for n in ("exact", "judge", "mc_hard")}
+    row = t.loc["Exact labels (human-like) - LLM-as-a-judge"]
+    assert row["F1 difference"] == pytest.approx(m["exact"]["processbench"]["avg_f1"] - m["judge"]["processbench"]["avg_f1"])
+    bon_col = next(c for c in t.columns if c.startswith("BoN@"))
+    assert row[bon_col] == pytest.approx(m["exact"]["bon"]["product"] - m["judge"]["bon"]["product"], abs=1e-3)
+    for _, r in t.iterrows():
+        assert r["F1 low"] <= r["F1 high"] and r["BoN low"] <= r["BoN high"]
+        assert r["F1 beyond noise"] == (not r["F1 low"] <= 0 <= r["F1 high"])
+    assert noise.differences_table(run, [("exact", "no_such_prm")]).empty

@@ -7,6 +7,7 @@
 * :mod:`prmlib.eval.analysis`: right-answer-wrong-process rows ("extracted ProcessBench", Table 5)
   and the position of the lowest step score (Figure 8);
 * :mod:`prmlib.eval.label_quality`: agreement of step labels from two sources;
+* :mod:`prmlib.eval.bootstrap`: paired bootstrap intervals of F1 and Best-of-N differences;
 * :mod:`prmlib.eval.reference`: the papers' numbers beside ours;
 * :mod:`prmlib.eval.plots`: seaborn figures (imported on demand: ``from prmlib.eval import plots``).
 """
@@ -29,6 +30,7 @@ from prmlib.eval.bon import (
     best_of_n,
     grade_problems,
 )
+from prmlib.eval.bootstrap import paired_bon_accuracy, paired_processbench_f1
 from prmlib.eval.label_quality import first_error_agreement, label_quality, step_label_agreement
 from prmlib.eval.processbench import (
     SUBSETS,
@@ -48,6 +50,7 @@ __all__ = [
     "accuracy_vs_n", "aggregate_step_scores", "baseline_predictions", "best_of_n", "compare_with_paper",
     "correct_answer_wrong_process_rate", "evaluate_baselines", "evaluate_processbench", "extracted_accuracy",
     "extracted_baselines", "extracted_counts", "extracted_processbench", "first_error_agreement",
-    "grade_problems", "label_quality", "lowest_score_positions", "predictions_from_scores", "processbench_f1",
+    "grade_problems", "label_quality", "lowest_score_positions", "paired_bon_accuracy", "paired_processbench_f1",
+    "predictions_from_scores", "processbench_f1",
     "reference_keys", "reference_table", "step_label_agreement", "threshold_sweep", "tune_threshold",
 ]

@@ -5,7 +5,8 @@
 * :mod:`prmlib.lessons.world`: where solutions, rollouts and judgements come from;
 * :mod:`prmlib.lessons.experiment`: :class:`LessonRun`, the chain (labels, PRMs, scores, metrics);
 * ``lesson1_value`` ... ``lesson7_recipe``: each lesson's tables, figure and claims;
-* :mod:`prmlib.lessons.claims`: every claim ``C1_value`` ... ``C11_recipe`` of one run.
+* :mod:`prmlib.lessons.claims`: every claim ``C1_value`` ... ``C11_recipe`` of one run;
+* :mod:`prmlib.lessons.noise`: which differences between two PRMs exceed test-set noise.
 
 Example::
 

@@ -1,0 +1,72 @@
+"""Paired bootstrap intervals of ProcessBench F1 and Best-of-N differences (hand-made cases)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from prmlib.eval.bootstrap import (
+    average_accuracy,
+    average_f1,
+    paired_bon_accuracy,
+    paired_processbench_f1,
+    stratified_indices,
+)
+from prmlib.eval.processbench import processbench_f1
+
+RNG = np.random.default_rng(0)
+LABELS = {"level-1": RNG.integers(-1, 4, size=120), "level-2": RNG.integers(-1, 6, size=80)}
+
+
+def _noisy(labels, p_right, seed):
+    """Predictions that are right with probability ``p_right`` per row, else off by one step."""
+    rng = np.random.default_rng(seed)
+    return {g: np.where(rng.random(len(y)) < p_right, y, y + 1) for g, y in labels.items()}
+
+
+def test_full_sample_f1_is_the_mean_of_processbench_f1():
+    pred = _noisy(LABELS, 0.7, 1)
+    expected = np.mean([processbench_f1(pred[g], LABELS[g])["f1"] for g in LABELS])
+    assert average_f1(pred, LABELS)[0] == pytest.approx(expected)
+
+
+def test_resamples_keep_each_groups_size_and_are_seeded():
+    idx = stratified_indices({"a": 5, "b": 3}, n_boot=4, seed=7)
+    assert idx["a"].shape == (4, 5) and idx["b"].shape == (4, 3) and idx["a"].max() < 5
+    again = stratified_indices({"a": 5, "b": 3}, n_boot=4, seed=7)
+    assert all(np.array_equal(idx[g], again[g]) for g in idx)
+    with pytest.raises(ValueError, match="n_boot"):
+        stratified_indices({"a": 5}, n_boot=0)
+
+
+def test_same_predictions_differ_by_exactly_zero():
+    pred = _noisy(LABELS, 0.6, 2)
+    ci = paired_processbench_f1(pred, pred, LABELS, n_boot=300)
+    assert ci["diff"] == 0.0 and ci["lo"] == 0.0 and ci["hi"] == 0.0 and ci["n_boot"] == 300
+
+
+def test_a_clearly_better_prm_is_beyond_noise_and_a_one_row_difference_is_not():
+    good, bad = _noisy(LABELS, 0.95, 3), _noisy(LABELS, 0.4, 4)
+    ci = paired_processbench_f1(good, bad, LABELS, n_boot=500)
+    assert ci["diff"] > 30 and ci["lo"] > 0 and ci["lo"] <= ci["diff"] <= ci["hi"]
+    almost = {g: v.copy() for g, v in good.items()}
+    y0 = LABELS["level-1"][0]
+    almost["level-1"][0] = y0 + 1 if good["level-1"][0] == y0 else y0  # one row of 200 changes
+    ci = paired_processbench_f1(good, almost, LABELS, n_boot=500)
+    assert ci["lo"] <= 0.0 <= ci["hi"] and abs(ci["diff"]) < 2
+
+
+def test_bon_accuracy_difference():
+    a = {"L1": np.array([1, 1, 1, 0] * 25, dtype=bool), "L2": np.array([1, 0] * 50, dtype=bool)}
+    b = {"L1": np.array([0, 0, 1, 0] * 25, dtype=bool), "L2": np.array([0, 0] * 50, dtype=bool)}
+    assert average_accuracy(a)[0] == pytest.approx((75 + 50) / 2)
+    ci = paired_bon_accuracy(a, b, n_boot=500, confidence=0.9)
+    assert ci["diff"] == pytest.approx((75 + 50) / 2 - 25 / 2) and ci["lo"] > 0 and ci["confidence"] == 0.9
+    with pytest.raises(ValueError, match="same benchmarks and problems"):
+        paired_bon_accuracy(a, {"L1": b["L1"]})
+
+
+def test_missing_predictions_are_an_error():
+    pred = _noisy(LABELS, 0.5, 5)
+    with pytest.raises(ValueError, match="level-2"):
+        paired_processbench_f1(pred, {"level-1": pred["level-1"]}, LABELS)
