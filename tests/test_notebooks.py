@@ -232,6 +232,27 @@ def test_knob_run_keeps_the_profiles_own_report(tmp_path):
     assert "factor is 1" in (root / "notebooks" / "90_knobs.ipynb").read_text()
 
 
+@pytest.mark.slow
+def test_running_one_notebook_keeps_the_others_in_the_report(tmp_path):
+    folder = tmp_path / "nbs"
+    folder.mkdir()
+    params = nbformat.v4.new_code_cell('profile = "cpu"\nseed = 0\nrun_dir = "../runs"',
+                                       metadata={"tags": ["parameters"]})
+    for name in ("90_first", "91_second"):
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(f"# {name} title\n\nThe lesson of {name}."),
+                                             params, nbformat.v4.new_code_cell("x = 1")])
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nbformat.write(nb, str(folder / f"{name}.ipynb"))
+    base = ["run", "--profile", "smoke", "--notebooks-dir", str(folder), "--run-dir", str(tmp_path / "runs"),
+            "--jobs", "1", "--quiet"]
+    assert _cmd(*base, timeout=300).returncode == 0
+    again = _cmd(*base, "--notebooks", "91", timeout=300)
+    assert again.returncode == 0, again.stderr[-3000:]
+    md = (tmp_path / "runs" / "smoke" / "seed-0" / "REPORT.md").read_text()
+    assert "The lesson of 90_first." in md and "The lesson of 91_second." in md
+    assert "1 notebook in" in md and "also shown, as an earlier run executed them: 90_first" in md
+
+
 # -- the smoke profile end to end ----------------------------------------------------------------
 @pytest.fixture(scope="module")
 def smoke_run(tmp_path_factory):

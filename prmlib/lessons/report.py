@@ -218,7 +218,8 @@ def write_report(root: str | os.PathLike, notebooks: list[NotebookSummary], meta
 
     ``meta``: ``profile``, ``seed``, optionally ``description``, ``meaningful``, ``knobs``, ``code``
     (default :func:`~prmlib.lessons.provenance.code_version`),
-    ``seconds``, ``started`` (ISO time), ``machine``, ``seeds`` (``{seed: {claim id: entry}}`` of
+    ``seconds``, ``started`` (ISO time), ``machine``, ``earlier`` (names of notebooks among
+    ``notebooks`` that an earlier run executed), ``seeds`` (``{seed: {claim id: entry}}`` of
     :func:`prmlib.lessons.seed_claims.collect`: a claim-by-seed table when it has two seeds or more).
     """
     root = Path(root)
@@ -233,9 +234,14 @@ def write_report(root: str | os.PathLike, notebooks: list[NotebookSummary], meta
               + f"; code: {meta.get('code') or code_version()}")
     if meta.get("knobs"):
         header += "; changed: " + ", ".join(f"{k}={v}" for k, v in meta["knobs"].items())
+    earlier = list(meta.get("earlier") or [])
+    ran = len(notebooks) - len(earlier)
     if meta.get("seconds") is not None:
-        header += (f"; {len(notebooks)} notebook{'' if len(notebooks) == 1 else 's'} in {meta['seconds']:.0f} s"
-                   + (" (several at a time)" if len(notebooks) > 1 else ""))
+        header += (f"; {ran} notebook{'' if ran == 1 else 's'} in {meta['seconds']:.0f} s"
+                   + (" (several at a time)" if ran > 1 else ""))
+    if earlier:
+        header += (f"; also shown, as an earlier run executed them: {', '.join(earlier)} (their claims are "
+                   "that run's)")
     warning = "" if meta.get("meaningful", True) else (
         "**This profile only proves that the chain runs: its numbers and verdicts mean nothing.**")
 

@@ -337,8 +337,13 @@ def run(args: argparse.Namespace) -> int:
             "executed_copy": failure["failed"]["output"]}, "seconds": timings})
         return 1
     executed = [out_dir / src.name for src in notebooks]
-    summaries = [read_notebook(p) for p in executed]
-    claims = [c for s in summaries for c in s.claims]
+    fresh = [read_notebook(p) for p in executed]
+    # the report covers every notebook of this folder: those of this run, and executed copies an earlier
+    # run left (so `--notebooks 02` refreshes notebook 02 without dropping the others from the report)
+    earlier = [p for p in sorted(out_dir.glob("[0-9][0-9]_*.ipynb"))
+               if p not in executed and (folder / p.name).exists()]
+    summaries = sorted(fresh + [read_notebook(p) for p in earlier], key=lambda s: s.name)
+    claims = [c for s in fresh for c in s.claims]
     from prmlib.lessons import seed_claims
 
     if claims and not params:  # only the profile's own settings: a knob run is another experiment
@@ -347,6 +352,7 @@ def run(args: argparse.Namespace) -> int:
     md, html = write_report(out_root, summaries, {
         "profile": profile.name, "seed": args.seed, "description": profile.description, "meaningful": meaningful,
         "knobs": params, "seconds": seconds, "started": started.isoformat(timespec="seconds"), "machine": machine(),
+        "earlier": [p.stem for p in earlier],
         "seeds": seed_claims.collect(root.parent) if not params else {}})
     (held, n), (passed, n_checks) = claim_counts(claims)
     print(f"{held}/{n} claims hold" + (f", {passed}/{n_checks} data checks pass" if n_checks else "")
