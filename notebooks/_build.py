@@ -269,7 +269,7 @@ kept ones, the same recipe.
 """),
     params('''k = None                         # MC completions per step (None: the profile's)
 train_problems_per_level = None  # training problems per level (None: the profile's)'''),
-    code('''from prmlib.lessons import display as d, lesson3_consensus
+    code('''from prmlib.lessons import display as d, lesson3_consensus, noise
 
 d.setup()
 run = d.open_run(profile, seed, run_dir, k=k, train_problems_per_level=train_problems_per_level)'''),
@@ -287,6 +287,12 @@ d.show_figure(d.compare_bars(t, "ProcessBench F1", "paper F1", ylabel="ProcessBe
                              xlabel="training labels", title="Figure 2: consensus filtering, ProcessBench"))
 d.show_figure(d.compare_bars(t, d.bon_column(t), "paper BoN", ylabel="Best-of-N accuracy (%)",
                              xlabel="training labels", title="Figure 2: consensus filtering, Best-of-N"))'''),
+    md("""## Larger than test-set noise?
+
+The differences behind this lesson's claim, each with its 95% paired bootstrap interval over the
+test rows and Best-of-N problems (notebook 02 explains the intervals; training noise is not in
+them)."""),
+    code('''d.show(noise.differences_table(run, noise.LESSON3_PAIRS), "Consensus against MC and judge (a - b), percentage points")'''),
     md("## Conclusion"),
     code('''d.conclusion(lesson3_consensus.claims(run), run)'''),
     md("""
@@ -321,7 +327,7 @@ right).
     params('''k = None                         # MC completions per step (None: the profile's)
 thresholds = None                # hard-label thresholds of the sweep, e.g. [0, 2, 4, 6] (None: the profile's)
 train_problems_per_level = None  # training problems per level (None: the profile's)'''),
-    code('''from prmlib.lessons import display as d, lesson4_labels
+    code('''from prmlib.lessons import display as d, lesson4_labels, noise
 
 d.setup()
 run = d.open_run(profile, seed, run_dir, k=k, thresholds=thresholds, train_problems_per_level=train_problems_per_level)'''),
@@ -335,6 +341,12 @@ d.show_figure(d.compare_bars(t, "ProcessBench F1", "paper F1", ylabel="ProcessBe
                              xlabel="training labels", title="Figure 4: hard vs soft labels, ProcessBench"))
 d.show_figure(d.compare_bars(t, d.bon_column(t), "paper BoN", ylabel="Best-of-N accuracy (%)",
                              xlabel="training labels", title="Figure 3: hard vs soft labels, Best-of-N"))'''),
+    md("""## Larger than test-set noise?
+
+The differences behind this lesson's claim, each with its 95% paired bootstrap interval over the
+test rows and Best-of-N problems (notebook 02 explains the intervals; training noise is not in
+them)."""),
+    code('''d.show(noise.differences_table(run, noise.LESSON4_PAIRS), "Hard against soft labels (a - b), percentage points")'''),
     md("## Figure 5: the hard-label threshold"),
     code('''d.show(lesson4_labels.threshold_table(run), "Hard-label threshold sweep (unfiltered MC data)")
 d.show_figure(lesson4_labels.figure(run))'''),
@@ -521,7 +533,7 @@ labels, a PRM that sees only a window of the text around each step.
     params('''k = None                         # MC completions per step (None: the profile's)
 n = None                         # Best-of-N candidates per problem (None: the profile's)
 train_problems_per_level = None  # training problems per level (None: the profile's)'''),
-    code('''from prmlib.lessons import display as d, lesson7_recipe
+    code('''from prmlib.lessons import display as d, lesson7_recipe, noise
 
 d.setup()
 run = d.open_run(profile, seed, run_dir, k=k, n=n, train_problems_per_level=train_problems_per_level)'''),
@@ -532,6 +544,12 @@ d.show_figure(d.scatter(t, d.bon_column(t), "ProcessBench F1", xlabel="Best-of-N
                         ylabel="ProcessBench-style F1 (%)", title="The recipe on both evaluations",
                         highlight="Consensus, hard"))
 d.note(lesson7_recipe.fit_note(run))'''),
+    md("""## Larger than test-set noise?
+
+The differences behind this lesson's claim, each with its 95% paired bootstrap interval over the
+test rows and Best-of-N problems (notebook 02 explains the intervals; training noise is not in
+them)."""),
+    code('''d.show(noise.differences_table(run, noise.LESSON7_PAIRS), "The recipe against the alternatives (a - b), percentage points")'''),
     md("## Conclusion"),
     code('''d.conclusion(lesson7_recipe.claims(run), run)'''),
     md("""

@@ -24,6 +24,13 @@ from prmlib.lessons.experiment import PRM_TITLES
 
 #: the comparisons of lesson 2's claims C2 and C3: the human row against the judge, the judge against MC
 LESSON2_PAIRS = (("exact", "judge"), ("judge", "mc_hard"), ("exact", "mc_hard"))
+#: C4: the consensus-filtered PRM against MC alone and against the judge
+LESSON3_PAIRS = (("consensus_hard", "mc_hard"), ("consensus_hard", "judge"))
+#: C5: hard against soft labels, before and after filtering
+LESSON4_PAIRS = (("mc_hard", "mc_soft"), ("consensus_hard", "consensus_soft"))
+#: C11: the recipe (consensus + hard) against the alternatives
+LESSON7_PAIRS = (("consensus_hard", "mc_hard"), ("consensus_hard", "mc_soft"), ("consensus_hard", "judge"),
+                 ("consensus_hard", "exact"))
 
 
 def test_predictions(run, name: str) -> dict[str, np.ndarray]:
