@@ -229,16 +229,18 @@ of each level's harmonic mean of the two, so it is not the harmonic mean of the 
 d.show(t, "Same base and recipe, four label sources")
 d.show_figure(lesson2_annotation.figure(run))'''),
     md("""
-## Which differences are larger than test-set noise
+## Larger than test-set noise?
 
-A few hundred test rows and Best-of-N problems per level decide these numbers. Each difference
-below comes with a 95% interval from resampling them (per level, the same resample for both PRMs,
-each PRM's threshold held where the validation set put it); *beyond noise* means the interval
-excludes 0. The intervals say nothing about training noise: another seed trains other PRMs (the
-claim-by-seed table shows how verdicts move with the seed).
+The numbers above come from one test set (its size is in the caption below) and one training run
+per PRM. Each difference here comes with a 95% interval from resampling the test rows and Best-of-N
+problems within each level, the same resample for both PRMs and each PRM's threshold held where the
+validation set put it. *Beyond test-set noise* means the interval excludes 0. The interval leaves
+out training noise; the last column shows it: the same difference on the other seeds this store
+holds.
 """),
     code('''diffs = noise.differences_table(run)
-d.show(diffs, "Differences between label sources (a - b), percentage points")'''),
+d.show(diffs, diffs.attrs["caption"])
+d.note(noise.resolution_note(diffs))'''),
     md("## Conclusion"),
     code('''d.conclusion(lesson2_annotation.claims(run), run)'''),
     md("""
@@ -290,9 +292,11 @@ d.show_figure(d.compare_bars(t, d.bon_column(t), "paper BoN", ylabel="Best-of-N 
     md("""## Larger than test-set noise?
 
 The differences behind this lesson's claim, each with its 95% paired bootstrap interval over the
-test rows and Best-of-N problems (notebook 02 explains the intervals; training noise is not in
-them)."""),
-    code('''d.show(noise.differences_table(run, noise.LESSON3_PAIRS), "Consensus against MC and judge (a - b), percentage points")'''),
+test rows and Best-of-N problems, and the same difference on the other seeds this store holds
+(notebook 02 explains both)."""),
+    code('''diffs = noise.differences_table(run, noise.LESSON3_PAIRS)
+d.show(diffs, diffs.attrs["caption"])
+d.note(noise.resolution_note(diffs))'''),
     md("## Conclusion"),
     code('''d.conclusion(lesson3_consensus.claims(run), run)'''),
     md("""
@@ -344,9 +348,11 @@ d.show_figure(d.compare_bars(t, d.bon_column(t), "paper BoN", ylabel="Best-of-N 
     md("""## Larger than test-set noise?
 
 The differences behind this lesson's claim, each with its 95% paired bootstrap interval over the
-test rows and Best-of-N problems (notebook 02 explains the intervals; training noise is not in
-them)."""),
-    code('''d.show(noise.differences_table(run, noise.LESSON4_PAIRS), "Hard against soft labels (a - b), percentage points")'''),
+test rows and Best-of-N problems, and the same difference on the other seeds this store holds
+(notebook 02 explains both)."""),
+    code('''diffs = noise.differences_table(run, noise.LESSON4_PAIRS)
+d.show(diffs, diffs.attrs["caption"])
+d.note(noise.resolution_note(diffs))'''),
     md("## Figure 5: the hard-label threshold"),
     code('''d.show(lesson4_labels.threshold_table(run), "Hard-label threshold sweep (unfiltered MC data)")
 d.show_figure(lesson4_labels.figure(run))'''),
@@ -371,10 +377,9 @@ that is another person's count or another number of the problem)."""),
     md("""A what-if, to test that reading: the same profile and seed with a policy that never corrects
 itself, and with one that has no way back at all (no correction, no compensating slip, distractors
 always skipped). Fresh solutions and MC labels are sampled for each; no PRM is trained. If
-self-correction is what puts threshold 0 behind 1/8 where it trails, the gap should shrink or
-reverse. In the table, *too early / too late / missed* are shares of the erroneous training
-solutions (with *first error found* they add up to 100), and the last two rows count the what-if
-world's own fresh training solutions."""),
+self-correction is why threshold 0 trails 1/8, the gap should shrink or reverse. In the table,
+the row *t = 0: first error too late or missed* is a share of each world's erroneous training
+solutions, and the last two rows count each what-if world's own fresh training solutions."""),
     code('''what_if = lesson4_labels.threshold_label_what_if(run)
 d.show(what_if, "F1 of the MC labels per threshold: this world and policies that recover less (no PRM)")
 d.note(lesson4_labels.what_if_note(run, what_if))
@@ -442,9 +447,10 @@ is one, else the one whose first wrong step comes latest. In the synthetic world
 no wrong step has the right answer (column "all-right candidates with the right answer"), so this
 ceiling is about the share of problems with at least one clean candidate. When it sits far above
 the MC PRM's Best-of-N, a PRM that checks steps *well* would win at Best-of-N too, and the two
-evaluations would agree, as they do on the `cpu-long` profile (docs/lessons.md). A PRM far from a
-perfect checker need not: compare the exact PRM's "first error found" above, and notebook 07's note
-on how well this run's PRM learns exact labels.
+evaluations would agree, as they do in this project's `cpu-long` profile, whose PRMs train about ten
+times longer and reach F1 85-92 on exact labels (docs/lessons.md). A PRM far from a perfect checker
+need not: compare the exact PRM's "first error found" above, and notebook 07's note on how well this
+run's PRM learns exact labels.
 Real policies' candidates carry no exact step labels, so the table is skipped there.
 """),
     code('''d.show(lesson5_bon_bias.checker_ceiling_table(run), "Best-of-N for a perfect step checker, per level")'''),
@@ -547,9 +553,11 @@ d.note(lesson7_recipe.fit_note(run))'''),
     md("""## Larger than test-set noise?
 
 The differences behind this lesson's claim, each with its 95% paired bootstrap interval over the
-test rows and Best-of-N problems (notebook 02 explains the intervals; training noise is not in
-them)."""),
-    code('''d.show(noise.differences_table(run, noise.LESSON7_PAIRS), "The recipe against the alternatives (a - b), percentage points")'''),
+test rows and Best-of-N problems, and the same difference on the other seeds this store holds
+(notebook 02 explains both)."""),
+    code('''diffs = noise.differences_table(run, noise.LESSON7_PAIRS)
+d.show(diffs, diffs.attrs["caption"])
+d.note(noise.resolution_note(diffs))'''),
     md("## Conclusion"),
     code('''d.conclusion(lesson7_recipe.claims(run), run)'''),
     md("""

@@ -303,16 +303,31 @@ def test_stored_only_trains_nothing_and_marks_what_is_missing(run, run_dir, tmp_
     assert sorted(p.name for p in gone.parent.iterdir()) == prms_before  # nothing was trained
 
 
-def test_differences_table_pairs_the_claims_prms(run):
-    """Each difference is the metrics' own difference, with an interval around it."""
+def test_differences_table_pairs_the_claims_prms(run, run_dir):
+    """Each difference is the metrics' own difference, with an interval around it; other seeds of the
+    store give the same difference from their own PRMs."""
     t = noise.differences_table(run, n_boot=200)
-    assert len(t) == 3 and list(t.columns)[:4] == ["F1 difference", "F1 low", "F1 high", "F1 beyond noise"]
+    assert list(t.columns) == ["measure", "a", "b", "a - b", "95% low", "95% high", "beyond test-set noise",
+                               "a - b, other seeds"]
+    assert len(t) == 6 and t["measure"].tolist()[:2] == ["ProcessBench F1", "BoN@4 (product)"]
     m = {n: run.metrics(n) for n in ("exact", "judge", "mc_hard")}
-    row = t.loc["Exact labels (human-like) - LLM-as-a-judge"]
-    assert row["F1 difference"] == pytest.approx(m["exact"]["processbench"]["avg_f1"] - m["judge"]["processbench"]["avg_f1"])
-    bon_col = next(c for c in t.columns if c.startswith("BoN@"))
-    assert row[bon_col] == pytest.approx(m["exact"]["bon"]["product"] - m["judge"]["bon"]["product"], abs=1e-3)
-    for _, r in t.iterrows():
-        assert r["F1 low"] <= r["F1 high"] and r["BoN low"] <= r["BoN high"]
-        assert r["F1 beyond noise"] == (not r["F1 low"] <= 0 <= r["F1 high"])
+    f1, bon = t.loc["Exact labels (human-like) - LLM-as-a-judge"].itertuples(index=False)
+    assert f1[1] == pytest.approx(m["exact"]["processbench"]["avg_f1"])
+    assert f1[3] == pytest.approx(m["exact"]["processbench"]["avg_f1"] - m["judge"]["processbench"]["avg_f1"])
+    assert bon[3] == pytest.approx(m["exact"]["bon"]["product"] - m["judge"]["bon"]["product"], abs=1e-3)
+    for r in t.itertuples(index=False):
+        assert r[4] <= r[5] and r[6] == (not r[4] <= 0 <= r[5])
+    assert set(t["a - b, other seeds"]) == {"–"}  # this store holds no other seed's verdicts yet
+    assert "resamples of the" in t.attrs["caption"] and "points of ProcessBench F1" in noise.resolution_note(t)
     assert noise.differences_table(run, [("exact", "no_such_prm")]).empty
+    # a second seed's stored verdicts and PRMs: its difference shows up in the last column
+    from prmlib.lessons import seed_claims
+
+    other = LessonRun("smoke", seed=1, run_dir=run_dir, progress=False)
+    other.train_all(["exact", "judge"])
+    seed_claims.record(other.root, [{"id": "C2_processbench_order", "holds": True, "ours": "x", "paper": "p"}])
+    d = other.metrics("exact")["processbench"]["avg_f1"] - other.metrics("judge")["processbench"]["avg_f1"]
+    again = noise.differences_table(run, [("exact", "judge"), ("exact", "mc_hard")], n_boot=50)
+    assert again["a - b, other seeds"].iloc[0] == f"seed 1: {d:+.1f}"
+    assert again["a - b, other seeds"].iloc[2] == "–"  # mc_hard is not stored for seed 1: nothing trained
+    assert not (other.root / "prm").exists() or len(list((other.root / "prm").iterdir())) == 2

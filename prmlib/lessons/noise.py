@@ -55,16 +55,39 @@ def bon_correct(run, name: str, agg: str = "product") -> dict[str, np.ndarray]:
 
 
 def differences_table(run, pairs=LESSON2_PAIRS, agg: str = "product", n_boot: int = 2000, seed: int = 0,
-                      confidence: float = 0.95) -> pd.DataFrame:
-    """One row per pair ``(a, b)`` of PRM names: the differences ``a - b`` of ProcessBench F1 and of
-    Best-of-N accuracy (``agg``), each with its paired bootstrap interval and whether the interval
-    excludes 0. The human row (``exact``) is the run's own (``run.human``: exact labels, or PRM800K on
-    the GPU profiles). Pairs with a PRM the run does not have are left out."""
-    have = set(run.prm_names())
-    human = {"exact": run.human}
+                      confidence: float = 0.95, other_seeds: bool = True) -> pd.DataFrame:
+    """Two rows per pair ``(a, b)`` of PRM names, one per measure (ProcessBench F1, Best-of-N accuracy
+    with ``agg``): both PRMs' values, ``a - b``, its paired bootstrap interval, whether the interval
+    excludes 0, and (``other_seeds``) ``a - b`` on the other seeds of the profile whose verdicts this
+    store recorded (read from the store, nothing trained; a PRM not stored there is left out): the
+    training noise the interval leaves out.
+
+    The human row (``exact``) is the run's own (``run.human``: exact labels, or PRM800K on the GPU
+    profiles). Pairs with a PRM the run does not have are left out.
+    """
     labels = test_labels(run)
-    preds, correct = {}, {}
-    rows = {}
+    n_bon = len(run.sets["bon"][0]["responses"]) if run.sets["bon"] else "N"
+    measures = {"f1": "ProcessBench F1", "bon": f"BoN@{n_bon} ({agg})"}
+    others = _other_seed_runs(run) if other_seeds else {}
+    try:
+        records = _records(run, pairs, agg, n_boot, seed, confidence, labels, measures, others)
+    finally:
+        for other in others.values():
+            other.close()
+    out = pd.DataFrame.from_records(records, columns=[
+        "PRMs (a - b)", "measure", "a", "b", "a - b", "95% low", "95% high", "beyond test-set noise",
+        "a - b, other seeds"]).set_index("PRMs (a - b)")
+    out.attrs["caption"] = (
+        f"a - b with its {100 * confidence:.0f}% paired bootstrap interval (percentile; {n_boot} resamples of the "
+        f"{sum(len(v) for v in labels.values())} test rows and {len(run.sets['bon'])} Best-of-N problems, within each "
+        "level; each PRM's threshold held at its validation value, so neither training nor threshold tuning is in "
+        "the interval). Percentage points; F1 is the mean of the per-level F1s; differences from unrounded values.")
+    return out
+
+
+def _records(run, pairs, agg, n_boot, seed, confidence, labels, measures, others) -> list[dict]:
+    have, human = set(run.prm_names()), {"exact": run.human}
+    preds, correct, records = {}, {}, []
     for a, b in pairs:
         a, b = human.get(a, a), human.get(b, b)
         if a not in have or b not in have:
@@ -72,17 +95,54 @@ def differences_table(run, pairs=LESSON2_PAIRS, agg: str = "product", n_boot: in
         for n in (a, b):
             if n not in preds:
                 preds[n], correct[n] = test_predictions(run, n), bon_correct(run, n, agg)
-        f1 = paired_processbench_f1(preds[a], preds[b], labels, n_boot=n_boot, seed=seed, confidence=confidence)
-        bon = paired_bon_accuracy(correct[a], correct[b], n_boot=n_boot, seed=seed, confidence=confidence)
-        n_bon = len(run.sets["bon"][0]["responses"]) if run.sets["bon"] else "N"
-        rows[f"{PRM_TITLES.get(a, a)} - {PRM_TITLES.get(b, b)}"] = {
-            "F1 difference": f1["diff"], "F1 low": f1["lo"], "F1 high": f1["hi"],
-            "F1 beyond noise": not f1["lo"] <= 0.0 <= f1["hi"],
-            f"BoN@{n_bon} difference": bon["diff"], "BoN low": bon["lo"], "BoN high": bon["hi"],
-            "BoN beyond noise": not bon["lo"] <= 0.0 <= bon["hi"]}
-    out = pd.DataFrame.from_dict(rows, orient="index")
-    out.index.name = "PRMs (a - b)"
-    out.attrs["caption"] = (f"Differences with their {100 * confidence:.0f}% paired bootstrap intervals "
-                            f"({n_boot} resamples of the test rows and Best-of-N problems, per level; "
-                            "thresholds held fixed; training noise not included)")
-    return out
+        cis = {"f1": paired_processbench_f1(preds[a], preds[b], labels, n_boot=n_boot, seed=seed, confidence=confidence),
+               "bon": paired_bon_accuracy(correct[a], correct[b], n_boot=n_boot, seed=seed, confidence=confidence)}
+        for key, ci in cis.items():
+            elsewhere = [f"seed {s}: {d:+.1f}" for s, other in others.items()
+                         if (d := _difference(other, a, b, key, agg)) is not None]
+            records.append({"PRMs (a - b)": f"{PRM_TITLES.get(a, a)} - {PRM_TITLES.get(b, b)}", "measure": measures[key],
+                            "a": ci["a"], "b": ci["b"], "a - b": ci["diff"], "95% low": ci["lo"], "95% high": ci["hi"],
+                            "beyond test-set noise": not ci["lo"] <= 0.0 <= ci["hi"],
+                            "a - b, other seeds": "; ".join(elsewhere) or "–"})
+    return records
+
+
+def resolution_note(table: pd.DataFrame) -> str:
+    """One sentence: how large a difference this test set can resolve (the median half-width of the
+    table's intervals, per measure), and what an interval containing 0 does not show."""
+    if table.empty:
+        return "*No pair of this lesson's PRMs is in this run.*"
+    half = ((table["95% high"] - table["95% low"]) / 2).groupby(table["measure"], sort=False).median()
+    parts = " and ".join(f"about {h:.1f} points of {m}" for m, h in half.items())
+    return (f"At this test-set size, differences smaller than {parts} cannot be told from 0 (the median "
+            "half-width of the intervals above). An interval that contains 0 does not show that two PRMs are "
+            "equal, and a claim with a margin (judge - 3, within 1 point, ...) should be read against that "
+            "margin, not against 0. The last column is training noise: the same difference on another seed, "
+            "whose PRMs (and test set) are its own.")
+
+
+def _other_seed_runs(run) -> dict[int, object]:
+    """The other seeds of this profile whose verdicts this store recorded (``claims.json``), opened
+    stored-only; none for a run with changed settings (its other seeds would be other experiments)."""
+    from prmlib.lessons import seed_claims
+    from prmlib.lessons.experiment import LessonRun
+    from prmlib.lessons.profiles import load_profile
+
+    try:
+        if run.profile != load_profile(run.profile.name):
+            return {}
+    except (FileNotFoundError, ValueError, TypeError):
+        return {}
+    run_dir = run.root.parent.parent
+    return {s: LessonRun(run.profile, seed=s, run_dir=run_dir, progress=False, stored_only=True)
+            for s in seed_claims.collect(run.root.parent) if s != run.seed}
+
+
+def _difference(other, a: str, b: str, key: str, agg: str) -> float | None:
+    """``a - b`` of one measure on another seed's stored run; None when either PRM is not stored there."""
+    try:
+        ma, mb = other.metrics(a), other.metrics(b)
+    except (LookupError, OSError, ValueError):
+        return None
+    va, vb = (m["processbench"]["avg_f1"] if key == "f1" else m["bon"].get(agg, float("nan")) for m in (ma, mb))
+    return None if np.isnan(va) or np.isnan(vb) else float(va - vb)

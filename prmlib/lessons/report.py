@@ -228,16 +228,17 @@ def write_report(root: str | os.PathLike, notebooks: list[NotebookSummary], meta
     for old in figdir.glob("*.png"):
         old.unlink()
     claims = [c for nb in notebooks for c in nb.claims]
-    when = meta.get("started") or _dt.datetime.now().isoformat(timespec="seconds")
+    when = meta.get("started") or _dt.datetime.now().astimezone().isoformat(timespec="seconds")
     header = (f"profile `{meta['profile']}`" + (f" ({meta['description']})" if meta.get("description") else "")
               + f", seed {meta['seed']}, {when}, {meta.get('machine') or machine()}"
-              + f"; code: {meta.get('code') or code_version()}")
+              + f"; code: {meta.get('code') or code_version()} (stages reused from the store may have been "
+              "computed by earlier code)")
     if meta.get("knobs"):
         header += "; changed: " + ", ".join(f"{k}={v}" for k, v in meta["knobs"].items())
     earlier = list(meta.get("earlier") or [])
     ran = len(notebooks) - len(earlier)
     if meta.get("seconds") is not None:
-        header += (f"; {ran} notebook{'' if ran == 1 else 's'} in {meta['seconds']:.0f} s"
+        header += (f"; {ran} notebook{'' if ran == 1 else 's'} in {meta['seconds']:.0f} s of wall-clock time"
                    + (" (several at a time)" if ran > 1 else ""))
     if earlier:
         header += (f"; also shown, as an earlier run executed them: {', '.join(earlier)} (their claims are "

@@ -284,7 +284,7 @@ def run(args: argparse.Namespace) -> int:
     from prmlib.lessons.profiles import load_profile
     from prmlib.lessons.report import claim_counts, machine, read_notebook, write_report
 
-    started = _dt.datetime.now()
+    started = _dt.datetime.now().astimezone()  # with the UTC offset, for the report
     t0 = time.perf_counter()
     try:
         profile = load_profile(args.profile)
