@@ -205,7 +205,7 @@ against 860k MC labels, so the paper's human row mixes label quality with data s
     params('''k = None                         # MC completions per step (None: the profile's)
 n = None                         # Best-of-N candidates per problem (None: the profile's)
 train_problems_per_level = None  # training problems per level (None: the profile's)'''),
-    code('''from prmlib.lessons import display as d, lesson2_annotation, noise
+    code('''from prmlib.lessons import common, display as d, lesson2_annotation, noise
 from prmlib.eval.reference import reference_table
 
 d.setup()
@@ -227,6 +227,7 @@ of each level's harmonic mean of the two, so it is not the harmonic mean of the 
 """),
     code('''t = lesson2_annotation.table(run)
 d.show(t, "Same base and recipe, four label sources")
+d.note(common.majority_note(run, t["name"]))
 d.show_figure(lesson2_annotation.figure(run))'''),
     md("""
 ## Larger than test-set noise?

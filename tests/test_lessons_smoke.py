@@ -303,6 +303,18 @@ def test_stored_only_trains_nothing_and_marks_what_is_missing(run, run_dir, tmp_
     assert sorted(p.name for p in gone.parent.iterdir()) == prms_before  # nothing was trained
 
 
+def test_majority_note_compares_with_the_vote(run):
+    from prmlib.lessons.common import majority_note
+
+    names = ["mc_hard", "judge", "exact"]
+    text = majority_note(run, names)
+    maj = run.metrics("exact")["bon"]["maj"]
+    best = max(run.metrics(n)["bon"]["product"] for n in names)
+    assert f"reaches **{round(maj, 1)}** (maj@4)" in text and f"reaches {round(best, 1)} (" in text
+    assert ("every one of them is below it" in text) == (best < maj)
+    assert "maj@8 is 66.2 (Table 6)" in text
+
+
 def test_differences_table_pairs_the_claims_prms(run, run_dir):
     """Each difference is the metrics' own difference, with an interval around it; other seeds of the
     store give the same difference from their own PRMs."""

@@ -85,3 +85,25 @@ def prm_table(run, names, paper_f1=None, paper_bon=None, agg: str = "product", p
             **({"paper row": paper_rows.get(name, "")} if paper_rows else {}),
         })
     return pd.DataFrame(rows).set_index("PRM")
+
+
+def majority_note(run, names, agg: str = "product") -> str:
+    """How these PRMs' Best-of-N compares with majority voting over the same candidates (no PRM), and
+    with the paper's maj@8 (Table 6), which sits level with the paper's PRMs."""
+    from prmlib.lessons.experiment import PRM_TITLES
+
+    n = run.profile.sizes.n
+    bon = {name: run.metrics(name)["bon"] for name in names}
+    bon = {k: v for k, v in bon.items() if v.get(agg) == v.get(agg)}  # PRMs that were trained
+    if not bon:
+        return "*No PRM of this table is in the run.*"
+    maj = next(iter(bon.values()))["maj"]
+    best = max(bon, key=lambda k: bon[k][agg])
+    t6 = reference_table("lessons_table6_bon_released_prms")
+    paper_maj = float(t6.loc[t6["Setting"] == "maj@8", "Avg."].iloc[0])
+    above = [k for k, v in bon.items() if v[agg] >= maj]
+    where = ("every one of them is below it, so these Best-of-N comparisons are among selectors weaker than a "
+             "vote" if not above else f"{len(above)} of {len(bon)} reach it")
+    return (f"Majority voting over the same {n} candidates, with no PRM, reaches **{r1(maj)}** (maj@{n}); the "
+            f"best of these PRMs reaches {r1(bon[best][agg])} ({PRM_TITLES.get(best, best)}): {where}. In the paper, "
+            f"maj@8 is {paper_maj} (Table 6), level with its PRMs.")
