@@ -236,8 +236,8 @@ The numbers above come from one test set (its size is in the caption below) and 
 per PRM. Each difference here comes with a 95% interval from resampling the test rows and Best-of-N
 problems within each level, the same resample for both PRMs and each PRM's threshold held where the
 validation set put it. *Beyond test-set noise* means the interval excludes 0. The interval leaves
-out training noise; the last column shows it: the same difference on the other seeds this store
-holds.
+out what a new seed changes (training data, labels, training run and test set); the last column
+shows that: the same difference on the other seeds this store holds.
 """),
     code('''diffs = noise.differences_table(run)
 d.show(diffs, diffs.attrs["caption"])

@@ -8,6 +8,7 @@ import pytest
 from prmlib.eval.bootstrap import (
     average_accuracy,
     average_f1,
+    class_stratified_indices,
     paired_bon_accuracy,
     paired_processbench_f1,
     stratified_indices,
@@ -30,6 +31,31 @@ def test_full_sample_f1_is_the_mean_of_processbench_f1():
     assert average_f1(pred, LABELS)[0] == pytest.approx(expected)
 
 
+def test_each_resamples_f1_is_processbench_f1_on_those_rows():
+    pred = _noisy(LABELS, 0.7, 6)
+    idx = class_stratified_indices(LABELS, n_boot=5, seed=1)
+    samples = average_f1(pred, LABELS, idx)
+    for i in range(5):
+        expected = np.mean([processbench_f1(pred[g][idx[g][i]], LABELS[g][idx[g][i]])["f1"] for g in LABELS])
+        assert samples[i] == pytest.approx(expected)
+
+
+def test_resamples_keep_each_class_count():
+    idx = class_stratified_indices(LABELS, n_boot=20, seed=2)
+    for g, y in LABELS.items():
+        assert idx[g].shape == (20, len(y))
+        assert ((y[idx[g]] >= 0).sum(axis=1) == (y >= 0).sum()).all()  # erroneous rows stay erroneous
+
+
+def test_undefined_cases_are_said_not_guessed():
+    only_correct = {"a": np.array([-1, -1, -1])}
+    assert np.isnan(average_f1({"a": np.array([-1, -1, -1])}, only_correct)[0])  # as processbench_f1: NaN
+    with pytest.raises(ValueError, match="lack erroneous or correct rows"):
+        paired_processbench_f1(only_correct, only_correct, only_correct)
+    with pytest.raises(ValueError, match="have no problems"):
+        paired_bon_accuracy({"L1": np.array([], dtype=bool)}, {"L1": np.array([], dtype=bool)})
+
+
 def test_resamples_keep_each_groups_size_and_are_seeded():
     idx = stratified_indices({"a": 5, "b": 3}, n_boot=4, seed=7)
     assert idx["a"].shape == (4, 5) and idx["b"].shape == (4, 3) and idx["a"].max() < 5
@@ -48,12 +74,12 @@ def test_same_predictions_differ_by_exactly_zero():
 def test_a_clearly_better_prm_is_beyond_noise_and_a_one_row_difference_is_not():
     good, bad = _noisy(LABELS, 0.95, 3), _noisy(LABELS, 0.4, 4)
     ci = paired_processbench_f1(good, bad, LABELS, n_boot=500)
-    assert ci["diff"] > 30 and ci["lo"] > 0 and ci["lo"] <= ci["diff"] <= ci["hi"]
+    assert ci["diff"] > 30 and ci["lo"] > 0 and ci["lo"] <= ci["diff"] <= ci["hi"] and ci["beyond"]
     almost = {g: v.copy() for g, v in good.items()}
     y0 = LABELS["level-1"][0]
     almost["level-1"][0] = y0 + 1 if good["level-1"][0] == y0 else y0  # one row of 200 changes
     ci = paired_processbench_f1(good, almost, LABELS, n_boot=500)
-    assert ci["lo"] <= 0.0 <= ci["hi"] and abs(ci["diff"]) < 2
+    assert ci["lo"] <= 0.0 <= ci["hi"] and abs(ci["diff"]) < 2 and not ci["beyond"]
 
 
 def test_bon_accuracy_difference():

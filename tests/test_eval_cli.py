@@ -54,14 +54,14 @@ def test_processbench_null_step_scores_are_never_the_first_error(tmp_path, capsy
     """``prmlib score`` writes null for a step beyond the PRM's length limit: counted, said, never flagged."""
     scores = _write(tmp_path / "s.jsonl", [{"id": "gsm8k-0", "step_scores": [0.9, None]},
                                            {"id": "gsm8k-1", "step_scores": [0.8, 0.7]},
-                                           {"id": "math-0", "step_scores": [None, 0.1, None]},
+                                           {"id": "math-0", "step_scores": [0.9, 0.1, None]},
                                            {"id": "math-1", "step_scores": [0.3]}])
     assert main(["eval", "processbench", "--predictions", scores, "--subsets", "gsm8k,math",
                  "--threshold", "0.5"]) == 0
     captured = capsys.readouterr()
     out = json.loads(captured.out.strip().splitlines()[-1])
-    assert "3 step(s) in 2 row(s) have no score" in captured.err
-    assert out["unscored_steps"] == {"steps": 3, "rows": 2}
+    assert "2 step(s) in 2 row(s) have no score" in captured.err
+    assert out["unscored_steps"] == {"steps": 2, "rows": 2}
     # gsm8k-0's error sits on its unscored step: predicted -1, so GSM8K's error accuracy is 0
     assert out["subsets"]["gsm8k"]["error_acc"] == 0.0 and out["subsets"]["gsm8k"]["correct_acc"] == 100.0
     # math-0: the first scored step below 0.5 is step 1 (label 0), a miss; math-1 (0.3) is a false alarm
@@ -82,6 +82,12 @@ def test_processbench_subsets_leave_other_subsets_predictions_out(tmp_path, caps
     only_math = _write(tmp_path / "m.jsonl", [{"id": "math-0", "pred": 0}])
     assert main(["eval", "processbench", "--predictions", only_math, "--subsets", "gsm8k"]) == 2
     assert "no predictions for the selected subsets (gsm8k)" in capsys.readouterr().err
+
+
+def test_steps_after_a_null_score_are_unscored_too(tmp_path):
+    path = _write(tmp_path / "n.jsonl", [{"id": "x", "step_scores": [0.9, None, 0.1]}])
+    _, values = eval_cli.read_processbench_predictions(path)
+    assert values["x"] == [0.9, eval_cli.UNSCORED, eval_cli.UNSCORED]
 
 
 @pytest.mark.parametrize("lines, message", [

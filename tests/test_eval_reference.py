@@ -69,9 +69,14 @@ def test_compare_with_paper_processbench_and_bon():
     assert list(bon.index) == ["GSM8K", "Minerva"]
     assert "missing: MATH, GaoKao23En" in bon.attrs["note"]
     assert bon.loc["Minerva", "paper"] == 39.7
-    with pytest.warns(UserWarning), pytest.raises(ValueError, match="only an average matches"):
-        compare_with_paper({"Avg.": 65.0}, "lessons_table13_bon_scoring_last_product_min",
-                           row={"PRM": "Skywork-PRM-7B", "scoring": "min"})
+    # an average alone cannot be checked for coverage: compared, as before
+    only = compare_with_paper({"Avg.": 65.0}, "lessons_table13_bon_scoring_last_product_min",
+                              row={"PRM": "Skywork-PRM-7B", "scoring": "min"})
+    assert list(only.index) == ["Avg."] and only.attrs["note"] == ""
+    # ProcessBench: every subset's F1 and the average, without err / cor columns: the average is comparable
+    f1s = {f"{s} F1": 50.0 for s in ("GSM8K", "MATH", "Olym.", "Omni")} | {"Avg. F1": 50.0}
+    full = compare_with_paper(f1s, "lessons_table7_processbench_all", row="Qwen2.5-Math-PRM-7B")
+    assert "Avg. F1" in full.index and full.attrs["note"] == ""
     assert compare_with_paper({"GSM8K": 1.0}, "lessons_table6_bon_released_prms", "maj@8").loc["GSM8K", "paper"] == 96.7
     with pytest.raises(KeyError, match="matches"):
         compare_with_paper({"GSM8K": 1.0}, "lessons_table13_bon_scoring_last_product_min", row="Skywork-PRM-7B")

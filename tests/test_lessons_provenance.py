@@ -20,18 +20,25 @@ def _git(root, *args):
 def test_git_commit_names_the_commit_and_uncommitted_changes(tmp_path):
     if subprocess.run(["git", "--version"], check=False, capture_output=True).returncode != 0:
         pytest.skip("git is not installed")
-    assert provenance.git_commit(tmp_path) is None  # not a checkout
-    _git(tmp_path, "init", "-q")
-    (tmp_path / "a.txt").write_text("1")
-    _git(tmp_path, "add", "a.txt")
-    _git(tmp_path, "commit", "-q", "-m", "one")
-    sha = subprocess.run(["git", "-C", str(tmp_path), "rev-parse", "--short", "HEAD"], capture_output=True,
+    repo = tmp_path / "repo"
+    (repo / "prmlib").mkdir(parents=True)
+    _git(repo, "init", "-q")
+    (repo / "prmlib" / "a.py").write_text("1")
+    _git(repo, "add", "prmlib/a.py")
+    _git(repo, "commit", "-q", "-m", "one")
+    sha = subprocess.run(["git", "-C", str(repo), "rev-parse", "--short", "HEAD"], capture_output=True,
                          text=True, check=True).stdout.strip()
-    assert provenance.git_commit(tmp_path) == sha
-    (tmp_path / "new.txt").write_text("untracked files do not count")
-    assert provenance.git_commit(tmp_path) == sha
-    (tmp_path / "a.txt").write_text("2")
-    assert provenance.git_commit(tmp_path) == f"{sha} (uncommitted changes)"
+    assert provenance.git_commit(repo) == sha
+    (repo / "notes.txt").write_text("a new file outside the code does not count")
+    assert provenance.git_commit(repo) == sha
+    (repo / "prmlib" / "new.py").write_text("a new module does")
+    assert provenance.git_commit(repo) == f"{sha} (uncommitted changes)"
+    (repo / "prmlib" / "new.py").unlink()
+    (repo / "prmlib" / "a.py").write_text("2")
+    assert provenance.git_commit(repo) == f"{sha} (uncommitted changes)"
+    # a folder inside a checkout but not its top (an installed package in a repository's venv): no commit
+    (repo / "site").mkdir()
+    assert provenance.git_commit(repo / "site") is None
 
 
 def test_code_version_lists_the_libraries_that_compute(monkeypatch):

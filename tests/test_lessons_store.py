@@ -166,3 +166,15 @@ def test_unguarded_script_gets_a_clear_error(tmp_path):
     assert proc.returncode != 0
     assert "training or scoring PRM" in proc.stderr
     assert 'if __name__ == \\"__main__\\"' in proc.stderr or 'if __name__ == "__main__"' in proc.stderr
+
+
+def test_read_only_store_reads_what_is_there_and_computes_nothing(tmp_path):
+    RunStore(tmp_path / "run").json("mc", {"k": 8}, lambda: {"counts": [1, 2]})
+    ro = RunStore(tmp_path / "run", read_only=True)
+    assert ro.json("mc", {"k": 8}, lambda: pytest.fail("computed"))[1] == {"counts": [1, 2]}
+    with pytest.raises(LookupError, match="read-only"):
+        ro.json("mc", {"k": 16}, lambda: pytest.fail("computed"))
+    assert sorted(p.name for p in (tmp_path / "run" / "mc").iterdir()) == [RunStore(tmp_path / "run").key("mc", {"k": 8})]
+    with pytest.raises(LookupError):
+        RunStore(tmp_path / "elsewhere", read_only=True).json("mc", {"k": 8}, dict)
+    assert not (tmp_path / "elsewhere").exists()

@@ -134,8 +134,8 @@ def test_report_collects_claims_tables_and_figures(tmp_path):
     assert "What *the table* below shows." in md_text and "What <em>the table</em> below shows." in html_text
     assert "Only for JupyterLab" not in md_text and "Only for JupyterLab" not in html_text  # ... but not no-report cells
     # the paper's claims and the data checks are counted apart
-    assert "0 of the paper's 1 claims hold in this run; 1 of 1 data checks pass" in md_text
-    assert "0 of the paper's 1 claims hold in this run; 1 of 1 data checks pass" in html_text
+    assert "0 of the paper's 1 claims hold in this report; 1 of 1 data checks pass" in md_text
+    assert "0 of the paper's 1 claims hold in this report; 1 of 1 data checks pass" in html_text
     # a reader of the report learns how to run a "Try this" item
     assert "`prmlib run --profile smoke --seed 0 --notebooks 01 -p NAME=VALUE" in md_text
     # the header names the code that ran (git commit or prmlib version, and the libraries' versions)
@@ -201,7 +201,13 @@ def test_knob_folder_names():
     from prmlib.lessons.runner import knob_folder
 
     assert knob_folder({"rows_per_subset": 100, "k": 16}) == "k=16,rows_per_subset=100"
-    assert knob_folder({"models": ["a/b", "c"], "x": None}) == "models=a-b+c,x=None"
+    # values that need escaping get a hash, so different settings never share a folder
+    names = [knob_folder(p) for p in ({"models": ["a", "b"]}, {"models": "a+b"}, {"x": None}, {"x": "None"},
+                                      {"p": "a/b"}, {"p": "a:b"}, {"p": "a-b"}, {"k": "1."}, {"k": 1.0})]
+    assert len(set(names)) == len(names)
+    assert names[6] == "p=a-b" and names[0].startswith("models=a-b-") and names[7].startswith("k=1-")
+    long = {f"knob_{i}": i for i in range(20)}
+    assert len(knob_folder(long)) <= 89 and knob_folder(long) != knob_folder({**long, "knob_19": 20})
 
 
 @pytest.mark.slow
@@ -251,6 +257,18 @@ def test_running_one_notebook_keeps_the_others_in_the_report(tmp_path):
     md = (tmp_path / "runs" / "smoke" / "seed-0" / "REPORT.md").read_text()
     assert "The lesson of 90_first." in md and "The lesson of 91_second." in md
     assert "1 notebook in" in md and "also shown, as an earlier run executed them: 90_first" in md
+    # a failed or interrupted copy is not an earlier result
+    from prmlib.lessons.runner import completed
+
+    copy = tmp_path / "runs" / "smoke" / "seed-0" / "notebooks" / "90_first.ipynb"
+    assert completed(copy)
+    nb = nbformat.read(str(copy), as_version=4)
+    nb.cells[-1].metadata["papermill"]["status"] = "running"
+    nbformat.write(nb, str(copy))
+    assert not completed(copy)
+    assert _cmd(*base, "--notebooks", "91", timeout=300).returncode == 0
+    md = (tmp_path / "runs" / "smoke" / "seed-0" / "REPORT.md").read_text()
+    assert "The lesson of 90_first." not in md and "also shown" not in md
 
 
 # -- the smoke profile end to end ----------------------------------------------------------------

@@ -2,9 +2,11 @@
 
 Two PRMs evaluated on the same test rows differ by a few points; a reader wants to know whether a
 different draw of test rows of the same size could have reversed that. The paired bootstrap
-resamples the rows (with replacement, within each subset or level, so every resample keeps the
-subsets' sizes), evaluates both PRMs on the same resample and reads the interval of the difference
-from the resamples' differences (percentile interval).
+resamples the rows with replacement, evaluates both PRMs on the same resample and reads the
+interval of the difference from the resamples' differences (percentile interval). ProcessBench rows
+are resampled within each subset and class (erroneous / correct), as such test sets are built with
+fixed counts of each; Best-of-N problems within each benchmark. The intervals are not adjusted for
+the number of comparisons shown together.
 
 What it does not cover: the noise of training (another seed trains another PRM) and of tuning the
 threshold (the threshold is held fixed). Seeds measure the first; see the lessons' seed tables.
@@ -33,6 +35,22 @@ def stratified_indices(sizes: Mapping[str, int], n_boot: int, seed: int = 0) -> 
             for g, n in sizes.items()}
 
 
+def class_stratified_indices(labels: Mapping[str, np.ndarray], n_boot: int, seed: int = 0) -> dict[str, np.ndarray]:
+    """Per group, an ``(n_boot, size)`` array of row indices drawn with replacement separately among
+    the erroneous rows (label >= 0) and the correct ones (label -1), so every resample keeps each
+    group's count of both."""
+    if n_boot < 1:
+        raise ValueError("n_boot must be at least 1")
+    rng = np.random.default_rng(seed)
+    out = {}
+    for g, lab in labels.items():
+        lab = np.asarray(lab)
+        parts = [np.flatnonzero(lab >= 0), np.flatnonzero(lab < 0)]
+        out[g] = np.concatenate([rows[rng.integers(0, len(rows), size=(n_boot, len(rows)))] if len(rows)
+                                 else np.zeros((n_boot, 0), dtype=np.int64) for rows in parts], axis=1)
+    return out
+
+
 def _as_arrays(values: Mapping[str, object], dtype) -> dict[str, np.ndarray]:
     return {g: np.asarray(v, dtype=dtype) for g, v in values.items()}
 
@@ -40,8 +58,8 @@ def _as_arrays(values: Mapping[str, object], dtype) -> dict[str, np.ndarray]:
 def average_f1(predictions: Mapping[str, np.ndarray], labels: Mapping[str, np.ndarray],
                idx: Mapping[str, np.ndarray] | None = None) -> np.ndarray:
     """ProcessBench F1 (%) averaged over groups, for the full rows (``idx`` None: shape ``(1,)``) or
-    each resample of ``idx`` (shape ``(n_boot,)``). A group whose resample has no erroneous or no
-    correct row contributes an F1 of 0 for that resample."""
+    each resample of ``idx`` (shape ``(n_boot,)``). As :func:`prmlib.eval.processbench.processbench_f1`,
+    a group without erroneous or without correct rows has no F1 (NaN, and so is the average)."""
     per_group = []
     for g, lab in labels.items():
         pred = np.asarray(predictions[g], dtype=np.int64)
@@ -51,12 +69,11 @@ def average_f1(predictions: Mapping[str, np.ndarray], labels: Mapping[str, np.nd
         err = y >= 0
         hit = p == y
         n_err, n_cor = err.sum(axis=1), (~err).sum(axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            err_acc = np.where(n_err > 0, 100.0 * (hit & err).sum(axis=1) / np.maximum(n_err, 1), 0.0)
-            cor_acc = np.where(n_cor > 0, 100.0 * (hit & ~err).sum(axis=1) / np.maximum(n_cor, 1), 0.0)
-            total = err_acc + cor_acc
-            f1 = np.where(total > 0, 2.0 * err_acc * cor_acc / np.where(total > 0, total, 1.0), 0.0)
-        per_group.append(f1)
+        err_acc = 100.0 * (hit & err).sum(axis=1) / np.maximum(n_err, 1)
+        cor_acc = 100.0 * (hit & ~err).sum(axis=1) / np.maximum(n_cor, 1)
+        total = err_acc + cor_acc
+        f1 = np.where(total > 0, 2.0 * err_acc * cor_acc / np.where(total > 0, total, 1.0), 0.0)
+        per_group.append(np.where((n_err > 0) & (n_cor > 0), f1, np.nan))
     return np.mean(per_group, axis=0)
 
 
@@ -73,15 +90,16 @@ def average_accuracy(correct: Mapping[str, np.ndarray], idx: Mapping[str, np.nda
 
 def interval(point_a: float, point_b: float, samples_a: np.ndarray, samples_b: np.ndarray,
              confidence: float = 0.95) -> dict[str, float]:
-    """``{"a", "b", "diff", "lo", "hi", "confidence", "n_boot"}``: the point values, their difference
-    ``a - b`` and its percentile interval over the paired resamples."""
+    """``{"a", "b", "diff", "lo", "hi", "beyond", "confidence", "n_boot"}``: the point values, their
+    difference ``a - b``, its percentile interval over the paired resamples, and whether the interval
+    excludes 0 (False when it is undefined)."""
     if not 0.0 < confidence < 1.0:
         raise ValueError("confidence must be in (0, 1)")
     d = np.asarray(samples_a) - np.asarray(samples_b)
     tail = 100.0 * (1.0 - confidence) / 2.0
     lo, hi = np.percentile(d, [tail, 100.0 - tail])
     return {"a": float(point_a), "b": float(point_b), "diff": float(point_a - point_b), "lo": float(lo),
-            "hi": float(hi), "confidence": confidence, "n_boot": len(d)}
+            "hi": float(hi), "beyond": bool(lo > 0 or hi < 0), "confidence": confidence, "n_boot": len(d)}
 
 
 def paired_processbench_f1(pred_a: Mapping[str, np.ndarray], pred_b: Mapping[str, np.ndarray],
@@ -98,7 +116,10 @@ def paired_processbench_f1(pred_a: Mapping[str, np.ndarray], pred_b: Mapping[str
         bad = [g for g in labels if g not in pred or len(pred[g]) != len(labels[g])]
         if bad:
             raise ValueError(f"{name} has no prediction per row for subsets {bad}")
-    idx = stratified_indices({g: len(v) for g, v in labels.items()}, n_boot, seed)
+    one_class = [g for g, y in labels.items() if not ((y >= 0).any() and (y < 0).any())]
+    if one_class:
+        raise ValueError(f"subsets {one_class} lack erroneous or correct rows: their F1 is undefined")
+    idx = class_stratified_indices(labels, n_boot, seed)
     return interval(average_f1(pred_a, labels)[0], average_f1(pred_b, labels)[0],
                     average_f1(pred_a, labels, idx), average_f1(pred_b, labels, idx), confidence)
 
@@ -109,6 +130,9 @@ def paired_bon_accuracy(correct_a: Mapping[str, np.ndarray], correct_b: Mapping[
     problems, with its interval. ``correct_*``: per benchmark, one bool per problem, in the same order."""
     if set(correct_a) != set(correct_b) or any(len(correct_a[g]) != len(correct_b[g]) for g in correct_a):
         raise ValueError("correct_a and correct_b must hold the same benchmarks and problems")
+    empty = [g for g, c in correct_a.items() if len(c) == 0]
+    if empty:
+        raise ValueError(f"benchmarks {empty} have no problems")
     idx = stratified_indices({g: len(v) for g, v in correct_a.items()}, n_boot, seed)
     return interval(average_accuracy(correct_a)[0], average_accuracy(correct_b)[0],
                     average_accuracy(correct_a, idx), average_accuracy(correct_b, idx), confidence)

@@ -66,8 +66,9 @@ UNSCORED = math.inf
 def read_processbench_predictions(path: str) -> tuple[str, dict[str, Any]]:
     """Read a predictions file: returns ``("pred" | "step_scores", {id: value})``.
 
-    A ``null`` step score (``prmlib score`` writes one for a step beyond the PRM's length limit)
-    becomes :data:`UNSCORED`: such a step is never predicted as the first error."""
+    A ``null`` step score (``prmlib score`` writes one for a step beyond the PRM's length limit,
+    always at the end) and every step after it become :data:`UNSCORED`: never predicted as the
+    first error (as :func:`prmlib.lessons.evaluate.finite_prefix` reads them)."""
     kind = None
     values: dict[str, Any] = {}
     for line_no, obj in _read_jsonl(path):
@@ -90,7 +91,9 @@ def read_processbench_predictions(path: str) -> tuple[str, dict[str, Any]]:
                     isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)) for x in value):
                 raise InputError(f"{where}: 'step_scores' must be a list of finite numbers (or null for a step "
                                  "the PRM did not score)")
-            value = [UNSCORED if x is None else x for x in value]
+            if None in value:  # as the lessons read them: from the first unscored step on, nothing is scored
+                cut = value.index(None)
+                value = value[:cut] + [UNSCORED] * (len(value) - cut)
         key = str(obj["id"])
         if key in values:
             raise InputError(f"{where}: id {key!r} appears twice")

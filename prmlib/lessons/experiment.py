@@ -89,14 +89,17 @@ class LessonRun:
         stored_only: never train a PRM: a PRM missing from the store is skipped, its metrics are NaN
             and the claims that need it read "not measured" (for a look at a run still in progress,
             or at another machine's store). Missing label stages are still computed.
+        read_only: compute nothing at all (implies ``stored_only``): any stage missing from the store,
+            labels and evaluation sets included, raises :class:`LookupError`.
     """
 
     def __init__(self, profile: Profile | str, seed: int | None = None, run_dir: str | Path = "runs",
-                 progress: bool = True, stored_only: bool = False) -> None:
+                 progress: bool = True, stored_only: bool = False, read_only: bool = False) -> None:
         self.profile = profile if isinstance(profile, Profile) else load_profile(profile)
         self.seed = self.profile.seeds[0] if seed is None else int(seed)
         self.root = Path(run_dir) / self.profile.name / f"seed-{self.seed}"
-        self.store = RunStore(self.root)
+        self.store = RunStore(self.root, read_only=read_only)
+        stored_only = stored_only or read_only
         self.progress = progress
         self.stored_only = stored_only
         self.world = make_world(self.profile, self.seed)

@@ -2,10 +2,11 @@
 
 A claim compares PRMs by a few points of ProcessBench F1 or Best-of-N accuracy, measured on a few
 hundred test rows and problems. :func:`differences_table` gives each difference with its paired
-bootstrap interval (:mod:`prmlib.eval.bootstrap`): the test rows (per level) and Best-of-N problems
-(per level) are resampled, both PRMs are evaluated on the same resample, with each PRM's threshold
-held at the value tuned on the validation set. The interval covers the draw of the test set only;
-training noise (another seed, another PRM) is what the lessons' seed tables show.
+bootstrap interval (:mod:`prmlib.eval.bootstrap`): the test rows (per level and class) and
+Best-of-N problems (per level) are resampled, both PRMs are evaluated on the same resample, with
+each PRM's threshold held at the value tuned on the validation set. The interval covers the draw of
+the test set only. The same difference on another seed of the store (its own training data, labels,
+training run and test set) shows how much more than that moves.
 
     from prmlib.lessons import LessonRun, noise
     noise.differences_table(LessonRun("cpu", seed=0), [("exact", "judge"), ("judge", "mc_hard")])
@@ -33,7 +34,7 @@ LESSON7_PAIRS = (("consensus_hard", "mc_hard"), ("consensus_hard", "mc_soft"), (
                  ("consensus_hard", "exact"))
 
 
-def test_predictions(run, name: str) -> dict[str, np.ndarray]:
+def predictions_on_test(run, name: str) -> dict[str, np.ndarray]:
     """Per test level, each row's predicted first wrong step, at the PRM's tuned threshold (as its
     F1 in :meth:`LessonRun.metrics` is computed)."""
     scores, _ = _clean(run.scores(name))
@@ -41,7 +42,7 @@ def test_predictions(run, name: str) -> dict[str, np.ndarray]:
     return {level: predictions_from_scores(rows, threshold) for level, rows in scores["test"].items()}
 
 
-def test_labels(run) -> dict[str, np.ndarray]:
+def labels_of_test(run) -> dict[str, np.ndarray]:
     """Per test level, each row's true first wrong step (-1: none)."""
     return {level: np.array([int(r["label"]) for r in rows]) for level, rows in run.sets["test"].items()}
 
@@ -54,55 +55,62 @@ def bon_correct(run, name: str, agg: str = "product") -> dict[str, np.ndarray]:
     return {level: g.sort_index()[f"rm:{agg}"].to_numpy(dtype=bool) for level, g in per.groupby("benchmark", sort=False)}
 
 
-def differences_table(run, pairs=LESSON2_PAIRS, agg: str = "product", n_boot: int = 2000, seed: int = 0,
+def differences_table(run, pairs=LESSON2_PAIRS, agg: str = "product", n_boot: int = 2000, boot_seed: int = 0,
                       confidence: float = 0.95, other_seeds: bool = True) -> pd.DataFrame:
     """Two rows per pair ``(a, b)`` of PRM names, one per measure (ProcessBench F1, Best-of-N accuracy
     with ``agg``): both PRMs' values, ``a - b``, its paired bootstrap interval, whether the interval
     excludes 0, and (``other_seeds``) ``a - b`` on the other seeds of the profile whose verdicts this
-    store recorded (read from the store, nothing trained; a PRM not stored there is left out): the
-    training noise the interval leaves out.
+    store recorded. Those are read from their stores, which are opened read-only: nothing is
+    sampled, labelled or trained there, and a difference they do not hold is left out. Another seed
+    has its own training data, labels, training run and test set: the column shows what the interval
+    leaves out. ``boot_seed`` seeds the resampling.
 
     The human row (``exact``) is the run's own (``run.human``: exact labels, or PRM800K on the GPU
-    profiles). Pairs with a PRM the run does not have are left out.
+    profiles). Pairs with a PRM the run does not have (or could not train) are left out.
     """
-    labels = test_labels(run)
+    labels = labels_of_test(run)
     n_bon = len(run.sets["bon"][0]["responses"]) if run.sets["bon"] else "N"
     measures = {"f1": "ProcessBench F1", "bon": f"BoN@{n_bon} ({agg})"}
-    others = _other_seed_runs(run) if other_seeds else {}
+    pct = f"{100 * confidence:g}%"
+    others: dict[int, object] = {}
     try:
-        records = _records(run, pairs, agg, n_boot, seed, confidence, labels, measures, others)
+        if other_seeds:
+            _open_other_seeds(run, others)
+        records = _records(run, pairs, agg, n_boot, boot_seed, confidence, labels, measures, others, pct)
     finally:
         for other in others.values():
             other.close()
     out = pd.DataFrame.from_records(records, columns=[
-        "PRMs (a - b)", "measure", "a", "b", "a - b", "95% low", "95% high", "beyond test-set noise",
+        "PRMs (a - b)", "measure", "a", "b", "a - b", f"{pct} low", f"{pct} high", "beyond test-set noise",
         "a - b, other seeds"]).set_index("PRMs (a - b)")
     out.attrs["caption"] = (
         f"a - b with its {100 * confidence:.0f}% paired bootstrap interval (percentile; {n_boot} resamples of the "
         f"{sum(len(v) for v in labels.values())} test rows and {len(run.sets['bon'])} Best-of-N problems, within each "
-        "level; each PRM's threshold held at its validation value, so neither training nor threshold tuning is in "
-        "the interval). Percentage points; F1 is the mean of the per-level F1s; differences from unrounded values.")
+        "level (test rows also within class); each PRM's threshold held at its validation value, so neither training "
+        "nor threshold tuning is in the interval; not adjusted for the number of comparisons). Percentage points; "
+        "F1 is the mean of the per-level F1s; differences from unrounded values.")
     return out
 
 
-def _records(run, pairs, agg, n_boot, seed, confidence, labels, measures, others) -> list[dict]:
-    have, human = set(run.prm_names()), {"exact": run.human}
+def _records(run, pairs, agg, n_boot, boot_seed, confidence, labels, measures, others, pct) -> list[dict]:
+    human, names = {"exact": run.human}, set(run.prm_names())
     preds, correct, records = {}, {}, []
     for a, b in pairs:
         a, b = human.get(a, a), human.get(b, b)
-        if a not in have or b not in have:
+        if not {a, b} <= names or any(run.metrics(n).get("missing") for n in (a, b)):  # not trained (no rows)
             continue
         for n in (a, b):
             if n not in preds:
-                preds[n], correct[n] = test_predictions(run, n), bon_correct(run, n, agg)
-        cis = {"f1": paired_processbench_f1(preds[a], preds[b], labels, n_boot=n_boot, seed=seed, confidence=confidence),
-               "bon": paired_bon_accuracy(correct[a], correct[b], n_boot=n_boot, seed=seed, confidence=confidence)}
+                preds[n], correct[n] = predictions_on_test(run, n), bon_correct(run, n, agg)
+        opts = {"n_boot": n_boot, "seed": boot_seed, "confidence": confidence}
+        cis = {"f1": paired_processbench_f1(preds[a], preds[b], labels, **opts),
+               "bon": paired_bon_accuracy(correct[a], correct[b], **opts)}
         for key, ci in cis.items():
             elsewhere = [f"seed {s}: {d:+.1f}" for s, other in others.items()
                          if (d := _difference(other, a, b, key, agg)) is not None]
             records.append({"PRMs (a - b)": f"{PRM_TITLES.get(a, a)} - {PRM_TITLES.get(b, b)}", "measure": measures[key],
-                            "a": ci["a"], "b": ci["b"], "a - b": ci["diff"], "95% low": ci["lo"], "95% high": ci["hi"],
-                            "beyond test-set noise": not ci["lo"] <= 0.0 <= ci["hi"],
+                            "a": ci["a"], "b": ci["b"], "a - b": ci["diff"], f"{pct} low": ci["lo"],
+                            f"{pct} high": ci["hi"], "beyond test-set noise": ci["beyond"],
                             "a - b, other seeds": "; ".join(elsewhere) or "–"})
     return records
 
@@ -112,30 +120,33 @@ def resolution_note(table: pd.DataFrame) -> str:
     table's intervals, per measure), and what an interval containing 0 does not show."""
     if table.empty:
         return "*No pair of this lesson's PRMs is in this run.*"
-    half = ((table["95% high"] - table["95% low"]) / 2).groupby(table["measure"], sort=False).median()
+    low = next(c for c in table.columns if c.endswith(" low"))
+    high = next(c for c in table.columns if c.endswith(" high"))
+    half = ((table[high] - table[low]) / 2).groupby(table["measure"], sort=False).median()
     parts = " and ".join(f"about {h:.1f} points of {m}" for m, h in half.items())
     return (f"At this test-set size, differences smaller than {parts} cannot be told from 0 (the median "
             "half-width of the intervals above). An interval that contains 0 does not show that two PRMs are "
             "equal, and a claim with a margin (judge - 3, within 1 point, ...) should be read against that "
-            "margin, not against 0. The last column is training noise: the same difference on another seed, "
-            "whose PRMs (and test set) are its own.")
+            "margin, not against 0. The last column is the same difference on another seed, with its own "
+            "training data, labels, training run and test set: what moves beyond a resample of one test set.")
 
 
-def _other_seed_runs(run) -> dict[int, object]:
-    """The other seeds of this profile whose verdicts this store recorded (``claims.json``), opened
-    stored-only; none for a run with changed settings (its other seeds would be other experiments)."""
+def _open_other_seeds(run, into: dict[int, object]) -> None:
+    """Open, read-only, the other seeds of this profile whose verdicts this store recorded
+    (``claims.json``), into ``into``; none for a run with changed settings or a profile read from a
+    file (their other seeds would be other experiments, or cannot be told apart)."""
     from prmlib.lessons import seed_claims
     from prmlib.lessons.experiment import LessonRun
     from prmlib.lessons.profiles import load_profile
 
     try:
         if run.profile != load_profile(run.profile.name):
-            return {}
+            return
     except (FileNotFoundError, ValueError, TypeError):
-        return {}
-    run_dir = run.root.parent.parent
-    return {s: LessonRun(run.profile, seed=s, run_dir=run_dir, progress=False, stored_only=True)
-            for s in seed_claims.collect(run.root.parent) if s != run.seed}
+        return
+    for s in seed_claims.collect(run.root.parent):
+        if s != run.seed:
+            into[s] = LessonRun(run.profile, seed=s, run_dir=run.root.parent.parent, progress=False, read_only=True)
 
 
 def _difference(other, a: str, b: str, key: str, agg: str) -> float | None:

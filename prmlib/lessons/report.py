@@ -172,7 +172,7 @@ def claims_summary(claims: list[dict[str, Any]]) -> str:
     """How many of the paper's claims (``C*``) hold, and apart from them how many data checks (``D*``,
     the data against its own published counts) pass; and that the verdicts are one seed's."""
     (held, n), (passed, n_checks) = claim_counts(claims)
-    text = f"{held} of the paper's {n} claims hold in this run"
+    text = f"{held} of the paper's {n} claims hold in this report"
     if n_checks:
         text += f"; {passed} of {n_checks} data checks pass"
     return (text + ". The verdicts are one seed's: a claim whose margin is a few points can change with the "
@@ -218,7 +218,8 @@ def write_report(root: str | os.PathLike, notebooks: list[NotebookSummary], meta
 
     ``meta``: ``profile``, ``seed``, optionally ``description``, ``meaningful``, ``knobs``, ``code``
     (default :func:`~prmlib.lessons.provenance.code_version`),
-    ``seconds``, ``started`` (ISO time), ``machine``, ``earlier`` (names of notebooks among
+    ``seconds``, ``started`` (ISO time), ``machine``, ``workers`` (notebooks run side by side),
+    ``earlier`` (names of notebooks among
     ``notebooks`` that an earlier run executed), ``seeds`` (``{seed: {claim id: entry}}`` of
     :func:`prmlib.lessons.seed_claims.collect`: a claim-by-seed table when it has two seeds or more).
     """
@@ -239,7 +240,7 @@ def write_report(root: str | os.PathLike, notebooks: list[NotebookSummary], meta
     ran = len(notebooks) - len(earlier)
     if meta.get("seconds") is not None:
         header += (f"; {ran} notebook{'' if ran == 1 else 's'} in {meta['seconds']:.0f} s of wall-clock time"
-                   + (" (several at a time)" if ran > 1 else ""))
+                   + (" (several at a time)" if ran > 1 and meta.get("workers", 1) > 1 else ""))
     if earlier:
         header += (f"; also shown, as an earlier run executed them: {', '.join(earlier)} (their claims are "
                    "that run's)")

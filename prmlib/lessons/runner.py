@@ -98,15 +98,34 @@ def parse_params(items: list[str]) -> dict[str, Any]:
 
 
 def knob_folder(params: dict[str, Any]) -> str:
-    """The folder name of a run with changed parameters: ``{"k": 16, "models": ["a", "b"]}`` ->
-    ``"k=16,models=a+b"`` (sorted by name; characters other than letters, digits and ``=._+-`` become
-    ``-``), so each knob setting gets its own notebooks and report beside the profile's own."""
-    def value(v: Any) -> str:
+    """The folder name of a run with changed parameters, so each knob setting gets its own notebooks
+    and report beside the profile's own: ``{"k": 16}`` -> ``"k=16"``. Names are sorted; when a value
+    needs characters other than letters, digits and ``=._,-`` (``None``, lists, paths) or the name is
+    long, a short hash of the parameters is appended, so two settings never share a folder."""
+    from prmlib.lessons.store import stable_hash
+
+    def text(v: Any) -> str:
         return "+".join(map(str, v)) if isinstance(v, (list, tuple)) else str(v)
 
-    name = ",".join(f"{k}={value(v)}" for k, v in sorted(params.items()))
-    name = re.sub(r"[^A-Za-z0-9=._+,-]", "-", name)
-    return name[:120] or "knobs"
+    plain = ",".join(f"{k}={text(v)}" for k, v in sorted(params.items()))
+    safe = re.sub(r"[^A-Za-z0-9=._,-]", "-", plain)[:80].rstrip(". ")
+    exact = safe == plain and all(isinstance(v, (int, float, str)) and not isinstance(v, bool)
+                                  and str(v) not in ("None", "none") for v in params.values())
+    return safe if exact else f"{safe}-{stable_hash(params, 8)}"
+
+
+def completed(path: Path) -> bool:
+    """Whether an executed copy ran to its end: papermill recorded no exception and every cell it
+    ran finished (a failed or interrupted copy, kept for its traceback, is not a result)."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(str(path), as_version=4)
+    except (OSError, ValueError):
+        return False
+    meta = nb.metadata.get("papermill") or {}
+    statuses = {c.get("metadata", {}).get("papermill", {}).get("status") for c in nb.cells}
+    return bool(meta) and not meta.get("exception") and statuses <= {"completed", None} and bool(meta.get("end_time"))
 
 
 # -- papermill with one progress line per cell ---------------------------------------------------
@@ -341,7 +360,7 @@ def run(args: argparse.Namespace) -> int:
     # the report covers every notebook of this folder: those of this run, and executed copies an earlier
     # run left (so `--notebooks 02` refreshes notebook 02 without dropping the others from the report)
     earlier = [p for p in sorted(out_dir.glob("[0-9][0-9]_*.ipynb"))
-               if p not in executed and (folder / p.name).exists()]
+               if p not in executed and (folder / p.name).exists() and completed(p)]
     summaries = sorted(fresh + [read_notebook(p) for p in earlier], key=lambda s: s.name)
     claims = [c for s in fresh for c in s.claims]
     from prmlib.lessons import seed_claims
@@ -352,7 +371,7 @@ def run(args: argparse.Namespace) -> int:
     md, html = write_report(out_root, summaries, {
         "profile": profile.name, "seed": args.seed, "description": profile.description, "meaningful": meaningful,
         "knobs": params, "seconds": seconds, "started": started.isoformat(timespec="seconds"), "machine": machine(),
-        "earlier": [p.stem for p in earlier],
+        "earlier": [p.stem for p in earlier], "workers": workers,
         "seeds": seed_claims.collect(root.parent) if not params else {}})
     (held, n), (passed, n_checks) = claim_counts(claims)
     print(f"{held}/{n} claims hold" + (f", {passed}/{n_checks} data checks pass" if n_checks else "")

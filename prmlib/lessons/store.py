@@ -43,9 +43,13 @@ class RunStore:
         key, data = store.json("mc", {"solutions": sol_key, "k": 8}, lambda: compute_counts())
     """
 
-    def __init__(self, root: str | os.PathLike) -> None:
+    def __init__(self, root: str | os.PathLike, read_only: bool = False) -> None:
+        """``read_only``: compute nothing; a stage that is not stored raises :class:`LookupError`
+        (for reading another run's store without ever sampling, labelling or training in it)."""
         self.root = Path(root)
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.read_only = read_only
+        if not read_only:
+            self.root.mkdir(parents=True, exist_ok=True)
         self.hits: list[str] = []
         self.computed: list[str] = []
 
@@ -64,6 +68,8 @@ class RunStore:
         if (final / "DONE").exists():
             self.hits.append(f"{stage}/{key}")
             return key, final
+        if self.read_only:
+            raise LookupError(f"{stage}/{key} is not in the store {self.root} (read-only: nothing is computed)")
         final.parent.mkdir(parents=True, exist_ok=True)
         for stale in final.parent.glob(f"{key}.tmp-*"):  # left by a killed run (not by a live one)
             if not _alive(stale.name.split(".tmp-", 1)[-1].split("-")[0]):

@@ -62,25 +62,25 @@ def _unescape(text: str) -> str:
     return text.replace("\\n", "\n").replace("\\t", "\t").replace("\\r", "\r")
 
 
-def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+def read_rows(path: Path) -> Iterator[tuple[int | str, dict[str, Any]]]:
     """``(position, row)`` of a JSONL file, or of a file holding one JSON array of objects (how
-    ProcessBench's subsets are distributed); the position is the line number (JSONL) or the row
-    number from 1 (array), for error messages."""
+    ProcessBench's subsets are distributed); the position, for error messages, is the line number
+    (JSONL) or ``"row N"`` (array, from 1)."""
     if not path.is_file():
         raise FileNotFoundError(f"input file not found: {path}")
-    with path.open(encoding="utf-8") as fh:
+    with path.open(encoding="utf-8-sig") as fh:
         head = fh.read(4096).lstrip()
     if head.startswith("["):
         try:
-            rows = json.loads(path.read_text(encoding="utf-8"))
+            rows = json.loads(path.read_text(encoding="utf-8-sig"))
         except json.JSONDecodeError as exc:
             raise ValueError(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
         for number, row in enumerate(rows, 1):
             if not isinstance(row, dict):
                 raise ValueError(f"{path}: row {number} of the array is not a JSON object")  # noqa: TRY004 - bad data
-            yield number, row
+            yield f"row {number}", row
         return
-    with path.open(encoding="utf-8") as fh:
+    with path.open(encoding="utf-8-sig") as fh:
         for lineno, line in enumerate(fh, 1):
             if not line.strip():
                 continue
