@@ -151,6 +151,18 @@ def test_bon_command(tmp_path, capsys):
                                    "rm@3 (outcome)", "weighted maj@3 (outcome)"}
 
 
+def test_bon_null_step_scores_end_a_candidates_scored_steps(tmp_path, capsys):
+    """``prmlib score`` writes null past the length limit: the steps before the first null count."""
+    lines = [{"problem": "1+1", "gold": "2", "benchmark": "gsm8k",
+              "responses": ["a\n\n\\boxed{2}", "b\n\n\\boxed{3}", "c\n\n\\boxed{3}"],
+              # min: [0.6, 0.5 (the 0.1 after a null is not read), 0.0 (nothing scored)] -> the right one
+              "step_scores": [[0.9, 0.6], [0.5, None, 0.1], [None, 0.99]]}]
+    path = _write(tmp_path / "c.jsonl", lines)
+    with pytest.warns(UserWarning, match="2 candidate"):
+        assert main(["eval", "bon", "--candidates", path, "--quiet", "--agg", "min"]) == 0
+    assert _last_json(capsys)["average"]["rm@3 (min)"] == 100.0
+
+
 def test_bon_command_errors(tmp_path, capsys):
     path = _write(tmp_path / "c.jsonl", [{"problem": "p", "gold": "1", "responses": ["\\boxed{1}", "x"],
                                           "step_scores": [[0.1]]}])

@@ -30,6 +30,7 @@ with the single subset {0..N-1}.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -385,8 +386,13 @@ def accuracy_vs_n(
 
 def problems_from_records(records: Iterable[dict[str, Any]], source: str = "input") -> list[BoNProblem]:
     """Build problems from dicts with ``problem``, ``gold``, ``responses`` and optional
-    ``benchmark``, ``step_scores``, ``scores``, ``extraction`` (the ``prmlib eval bon`` JSONL format)."""
+    ``benchmark``, ``step_scores``, ``scores``, ``extraction`` (the ``prmlib eval bon`` JSONL format).
+
+    A ``null`` step score (``prmlib score`` writes one for a step past the PRM's length limit) ends a
+    candidate's scored steps: its solution score uses the steps before it (a candidate with none
+    scores 0), as the lessons do; a warning counts such candidates."""
     out = []
+    unscored = 0
     for line_no, rec in enumerate(records, 1):
         where = f"{source}, record {line_no}"
         if not isinstance(rec, dict):
@@ -403,15 +409,24 @@ def problems_from_records(records: Iterable[dict[str, Any]], source: str = "inpu
         if rec.get("extraction") and rec["extraction"] not in EXTRACTION_POLICIES:
             raise ValueError(f"{where}: unknown extraction {rec['extraction']!r}; choose from "
                              f"{', '.join(EXTRACTION_POLICIES)}")
-        if rec.get("step_scores") is not None:
-            for j, s in enumerate(rec["step_scores"]):
-                if not isinstance(s, list) or not all(isinstance(x, (int, float)) for x in s):
-                    raise ValueError(f"{where}: step_scores[{j}] must be a list of numbers")
+        step_scores = rec.get("step_scores")
+        if step_scores is not None:
+            step_scores = list(step_scores)
+            for j, s in enumerate(step_scores):
+                if not isinstance(s, list) or not all(x is None or (isinstance(x, (int, float)) and not isinstance(x, bool))
+                                                      for x in s):
+                    raise ValueError(f"{where}: step_scores[{j}] must be a list of numbers (null: not scored)")
+                if None in s:  # steps past the PRM's length limit: the scores before the first null count
+                    unscored += 1
+                    step_scores[j] = s[: s.index(None)] or [0.0]
         try:
             out.append(BoNProblem(problem=str(rec["problem"]), gold=str(rec["gold"]), responses=rec["responses"],
                                   benchmark=str(rec.get("benchmark") or "default"),
-                                  step_scores=rec.get("step_scores"), scores=rec.get("scores"),
+                                  step_scores=step_scores, scores=rec.get("scores"),
                                   extraction=rec.get("extraction") or None))
         except ValueError as exc:
             raise ValueError(f"{where}: {exc}") from None
+    if unscored:
+        warnings.warn(f"{source}: {unscored} candidate(s) have unscored (null) steps; their solution scores use "
+                      "the steps before the first null (none: 0)", stacklevel=2)
     return out
