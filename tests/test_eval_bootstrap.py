@@ -96,3 +96,14 @@ def test_missing_predictions_are_an_error():
     pred = _noisy(LABELS, 0.5, 5)
     with pytest.raises(ValueError, match="level-2"):
         paired_processbench_f1(pred, {"level-1": pred["level-1"]}, LABELS)
+
+
+def test_one_prms_interval_brackets_its_value():
+    from prmlib.eval.bootstrap import bon_accuracy_interval, processbench_f1_interval
+
+    pred = _noisy(LABELS, 0.7, 8)
+    value, lo, hi = processbench_f1_interval(pred, LABELS, n_boot=300)
+    assert value == pytest.approx(average_f1(pred, LABELS)[0]) and lo < value < hi and hi - lo < 30
+    correct = {"L1": np.array([1, 0, 1, 1] * 20, dtype=bool)}
+    value, lo, hi = bon_accuracy_interval(correct, n_boot=300)
+    assert value == 75.0 and lo < 75.0 < hi

@@ -213,6 +213,17 @@ def test_figures_have_labelled_axes(run):
     for mod in (lesson1_value, lesson2_annotation, lesson4_labels, lesson5_bon_bias):
         ax = mod.figure(run)
         assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title()
+    # lesson 2's points carry their bootstrap intervals as error bars, around each PRM's own values
+    from prmlib.lessons import noise
+
+    ax = lesson2_annotation.figure(run)
+    assert len(ax.containers) == 1  # one errorbar container
+    ci = noise.intervals(run, ["exact", "mc_hard"], n_boot=100)
+    for n in ci.index:
+        m = run.metrics(n)
+        assert ci.loc[n, "F1"] == pytest.approx(m["processbench"]["avg_f1"])
+        assert ci.loc[n, "BoN"] == pytest.approx(m["bon"]["product"], abs=1e-3)
+        assert ci.loc[n, "F1 low"] <= ci.loc[n, "F1"] <= ci.loc[n, "F1 high"]
 
 
 def test_recipe_table_and_fit_note(run):

@@ -93,11 +93,8 @@ def interval(point_a: float, point_b: float, samples_a: np.ndarray, samples_b: n
     """``{"a", "b", "diff", "lo", "hi", "beyond", "confidence", "n_boot"}``: the point values, their
     difference ``a - b``, its percentile interval over the paired resamples, and whether the interval
     excludes 0 (False when it is undefined)."""
-    if not 0.0 < confidence < 1.0:
-        raise ValueError("confidence must be in (0, 1)")
     d = np.asarray(samples_a) - np.asarray(samples_b)
-    tail = 100.0 * (1.0 - confidence) / 2.0
-    lo, hi = np.percentile(d, [tail, 100.0 - tail])
+    lo, hi = _percentiles(d, confidence)
     return {"a": float(point_a), "b": float(point_b), "diff": float(point_a - point_b), "lo": float(lo),
             "hi": float(hi), "beyond": bool(lo > 0 or hi < 0), "confidence": confidence, "n_boot": len(d)}
 
@@ -136,3 +133,27 @@ def paired_bon_accuracy(correct_a: Mapping[str, np.ndarray], correct_b: Mapping[
     idx = stratified_indices({g: len(v) for g, v in correct_a.items()}, n_boot, seed)
     return interval(average_accuracy(correct_a)[0], average_accuracy(correct_b)[0],
                     average_accuracy(correct_a, idx), average_accuracy(correct_b, idx), confidence)
+
+
+def _percentiles(samples: np.ndarray, confidence: float) -> tuple[float, float]:
+    if not 0.0 < confidence < 1.0:
+        raise ValueError("confidence must be in (0, 1)")
+    tail = 100.0 * (1.0 - confidence) / 2.0
+    lo, hi = np.percentile(samples, [tail, 100.0 - tail])
+    return float(lo), float(hi)
+
+
+def processbench_f1_interval(pred: Mapping[str, np.ndarray], labels: Mapping[str, np.ndarray], n_boot: int = 2000,
+                             seed: int = 0, confidence: float = 0.95) -> tuple[float, float, float]:
+    """``(value, low, high)``: one PRM's average ProcessBench F1 and its bootstrap interval (rows
+    resampled within each subset and class, as for the paired differences)."""
+    labels = _as_arrays(labels, np.int64)
+    idx = class_stratified_indices(labels, n_boot, seed)
+    return (float(average_f1(pred, labels)[0]), *_percentiles(average_f1(pred, labels, idx), confidence))
+
+
+def bon_accuracy_interval(correct: Mapping[str, np.ndarray], n_boot: int = 2000, seed: int = 0,
+                          confidence: float = 0.95) -> tuple[float, float, float]:
+    """``(value, low, high)``: one selector's Best-of-N accuracy and its bootstrap interval."""
+    idx = stratified_indices({g: len(c) for g, c in correct.items()}, n_boot, seed)
+    return (float(average_accuracy(correct)[0]), *_percentiles(average_accuracy(correct, idx), confidence))

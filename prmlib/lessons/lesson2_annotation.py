@@ -63,17 +63,19 @@ def claims(run) -> list[Claim]:
 
 
 def figure(run, ax=None):
-    """ProcessBench F1 against BoN accuracy, one point per PRM."""
-    import matplotlib.pyplot as plt
+    """ProcessBench F1 against BoN accuracy, one point per PRM, with 95% bootstrap intervals over the
+    test rows and Best-of-N problems as error bars (:func:`prmlib.lessons.noise.intervals`)."""
+    from prmlib.lessons.display import scatter
+    from prmlib.lessons.noise import intervals
 
     t = table(run)
-    ax = ax or plt.subplots(figsize=(6, 4))[1]
     bon_col = next(c for c in t.columns if c.startswith("BoN@"))
-    ax.scatter(t[bon_col], t["ProcessBench F1"])
-    for label, row in t.iterrows():
-        ax.annotate(label, (row[bon_col], row["ProcessBench F1"]), fontsize=8, xytext=(4, 4),
-                    textcoords="offset points")
-    ax.set_xlabel(f"{bon_col} accuracy (%)")
-    ax.set_ylabel("ProcessBench-style F1 (%)")
-    ax.set_title("Lesson 2: the two evaluations, one point per PRM")
+    ax = scatter(t, bon_col, "ProcessBench F1", xlabel=f"{bon_col} accuracy (%)", ylabel="ProcessBench-style F1 (%)",
+                 title="Lesson 2: the two evaluations, one point per PRM (bars: 95% test-set intervals)", ax=ax)
+    ci = intervals(run, list(t["name"]))
+    if not ci.empty:
+        by_name = t.set_index("name").loc[ci.index]
+        x, y = by_name[bon_col], by_name["ProcessBench F1"]
+        ax.errorbar(x, y, xerr=[x - ci["BoN low"], ci["BoN high"] - x], yerr=[y - ci["F1 low"], ci["F1 high"] - y],
+                    fmt="none", ecolor="0.6", elinewidth=1, capsize=2, zorder=1)
     return ax

@@ -18,7 +18,12 @@ import numpy as np
 import pandas as pd
 
 from prmlib.eval.bon import best_of_n
-from prmlib.eval.bootstrap import paired_bon_accuracy, paired_processbench_f1
+from prmlib.eval.bootstrap import (
+    bon_accuracy_interval,
+    paired_bon_accuracy,
+    paired_processbench_f1,
+    processbench_f1_interval,
+)
 from prmlib.eval.processbench import predictions_from_scores
 from prmlib.lessons.evaluate import _clean, bon_problems
 from prmlib.lessons.experiment import PRM_TITLES
@@ -53,6 +58,21 @@ def bon_correct(run, name: str, agg: str = "product") -> dict[str, np.ndarray]:
     scores, _ = _clean(run.scores(name))
     per = best_of_n(bon_problems(run.sets["bon"], scores["bon"]), aggs=[agg]).per_problem
     return {level: g.sort_index()[f"rm:{agg}"].to_numpy(dtype=bool) for level, g in per.groupby("benchmark", sort=False)}
+
+
+def intervals(run, names, agg: str = "product", n_boot: int = 2000, boot_seed: int = 0,
+              confidence: float = 0.95) -> pd.DataFrame:
+    """Per PRM (its name as the index): ProcessBench F1 and Best-of-N accuracy (``agg``), each with
+    its own bootstrap interval over the test rows / problems (for error bars; to compare two PRMs,
+    use the paired :func:`differences_table`, whose intervals are narrower)."""
+    labels, rows = labels_of_test(run), {}
+    for n in names:
+        if n not in run.prm_names() or run.metrics(n).get("missing"):
+            continue
+        f1 = processbench_f1_interval(predictions_on_test(run, n), labels, n_boot, boot_seed, confidence)
+        bon = bon_accuracy_interval(bon_correct(run, n, agg), n_boot, boot_seed, confidence)
+        rows[n] = {"F1": f1[0], "F1 low": f1[1], "F1 high": f1[2], "BoN": bon[0], "BoN low": bon[1], "BoN high": bon[2]}
+    return pd.DataFrame.from_dict(rows, orient="index")
 
 
 def differences_table(run, pairs=LESSON2_PAIRS, agg: str = "product", n_boot: int = 2000, boot_seed: int = 0,
