@@ -256,6 +256,20 @@ d.note(noise.resolution_note(diffs))'''),
 """),
 ]
 
+def noise_cells(pairs: str) -> list:
+    """The "Larger than test-set noise?" section of notebooks 03, 04 and 07 (notebook 02 explains it)."""
+    return [
+        md("""## Larger than test-set noise?
+
+The differences behind this lesson's claim, each with its 95% paired bootstrap interval over the
+test rows and Best-of-N problems, and the same difference on the other seeds this store holds
+(notebook 02 explains both)."""),
+        code(f'''diffs = noise.differences_table(run, noise.{pairs})
+d.show(diffs, diffs.attrs["caption"])
+d.note(noise.resolution_note(diffs))'''),
+    ]
+
+
 # -----------------------------------------------------------------------------------------------
 NOTEBOOKS["03_consensus_filtering"] = [
     md("""
@@ -290,14 +304,7 @@ d.show_figure(d.compare_bars(t, "ProcessBench F1", "paper F1", ylabel="ProcessBe
                              xlabel="training labels", title="Figure 2: consensus filtering, ProcessBench"))
 d.show_figure(d.compare_bars(t, d.bon_column(t), "paper BoN", ylabel="Best-of-N accuracy (%)",
                              xlabel="training labels", title="Figure 2: consensus filtering, Best-of-N"))'''),
-    md("""## Larger than test-set noise?
-
-The differences behind this lesson's claim, each with its 95% paired bootstrap interval over the
-test rows and Best-of-N problems, and the same difference on the other seeds this store holds
-(notebook 02 explains both)."""),
-    code('''diffs = noise.differences_table(run, noise.LESSON3_PAIRS)
-d.show(diffs, diffs.attrs["caption"])
-d.note(noise.resolution_note(diffs))'''),
+    *noise_cells("LESSON3_PAIRS"),
     md("## Conclusion"),
     code('''d.conclusion(lesson3_consensus.claims(run), run)'''),
     md("""
@@ -346,14 +353,7 @@ d.show_figure(d.compare_bars(t, "ProcessBench F1", "paper F1", ylabel="ProcessBe
                              xlabel="training labels", title="Figure 4: hard vs soft labels, ProcessBench"))
 d.show_figure(d.compare_bars(t, d.bon_column(t), "paper BoN", ylabel="Best-of-N accuracy (%)",
                              xlabel="training labels", title="Figure 3: hard vs soft labels, Best-of-N"))'''),
-    md("""## Larger than test-set noise?
-
-The differences behind this lesson's claim, each with its 95% paired bootstrap interval over the
-test rows and Best-of-N problems, and the same difference on the other seeds this store holds
-(notebook 02 explains both)."""),
-    code('''diffs = noise.differences_table(run, noise.LESSON4_PAIRS)
-d.show(diffs, diffs.attrs["caption"])
-d.note(noise.resolution_note(diffs))'''),
+    *noise_cells("LESSON4_PAIRS"),
     md("## Figure 5: the hard-label threshold"),
     code('''d.show(lesson4_labels.threshold_table(run), "Hard-label threshold sweep (unfiltered MC data)")
 d.show_figure(lesson4_labels.figure(run))'''),
@@ -551,14 +551,7 @@ d.show_figure(d.scatter(t, d.bon_column(t), "ProcessBench F1", xlabel="Best-of-N
                         ylabel="ProcessBench-style F1 (%)", title="The recipe on both evaluations",
                         highlight="Consensus, hard"))
 d.note(lesson7_recipe.fit_note(run))'''),
-    md("""## Larger than test-set noise?
-
-The differences behind this lesson's claim, each with its 95% paired bootstrap interval over the
-test rows and Best-of-N problems, and the same difference on the other seeds this store holds
-(notebook 02 explains both)."""),
-    code('''diffs = noise.differences_table(run, noise.LESSON7_PAIRS)
-d.show(diffs, diffs.attrs["caption"])
-d.note(noise.resolution_note(diffs))'''),
+    *noise_cells("LESSON7_PAIRS"),
     md("## Conclusion"),
     code('''d.conclusion(lesson7_recipe.claims(run), run)'''),
     md("""

@@ -35,6 +35,23 @@ def _outputs(nb, mime: str) -> list:
             if o.get("output_type") in ("display_data", "execute_result") and mime in o.get("data", {})]
 
 
+PARAMS = 'profile = "cpu"\nseed = 0\nrun_dir = "../runs"'
+
+
+def _write_notebooks(folder: Path, notebooks: dict[str, tuple[str, list[str]]], params: str = PARAMS) -> Path:
+    """Tiny numbered notebooks for the runner: ``{name: (heading markdown, [code cell sources])}``,
+    each with a ``parameters`` cell after its heading."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, (heading, sources) in notebooks.items():
+        cells = [nbformat.v4.new_markdown_cell(heading),
+                 nbformat.v4.new_code_cell(params, metadata={"tags": ["parameters"]}),
+                 *[nbformat.v4.new_code_cell(src) for src in sources]]
+        nb = nbformat.v4.new_notebook(cells=cells)
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nbformat.write(nb, str(folder / f"{name}.ipynb"))
+    return folder
+
+
 # -- the sources --------------------------------------------------------------------------------
 def test_every_lesson_has_a_notebook():
     assert [p.stem[:2] for p in SOURCES] == [f"{i:02d}" for i in range(9)]
@@ -172,18 +189,10 @@ def test_select_notebooks_and_params(tmp_path):
 # -- a failing notebook stops the run -------------------------------------------------------------
 @pytest.mark.slow
 def test_failing_notebook_stops_the_run_and_names_the_cell(tmp_path):
-    folder = tmp_path / "nbs"
-    folder.mkdir()
-    params = nbformat.v4.new_code_cell('profile = "cpu"\nseed = 0\nrun_dir = "../runs"',
-                                       metadata={"tags": ["parameters"]})
-    for name, cells in (("00_fine", [nbformat.v4.new_code_cell("x = 1")]),
-                        ("01_broken", [nbformat.v4.new_code_cell("y = 2"),
-                                       nbformat.v4.new_code_cell("raise ValueError('deliberately broken')"),
-                                       nbformat.v4.new_code_cell("z = 3")]),
-                        ("02_never", [nbformat.v4.new_code_cell("w = 4")])):
-        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(f"# {name}"), params, *cells])
-        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-        nbformat.write(nb, str(folder / f"{name}.ipynb"))
+    folder = _write_notebooks(tmp_path / "nbs", {
+        "00_fine": ("# 00_fine", ["x = 1"]),
+        "01_broken": ("# 01_broken", ["y = 2", "raise ValueError('deliberately broken')", "z = 3"]),
+        "02_never": ("# 02_never", ["w = 4"])})
     out = _cmd("run", "--profile", "smoke", "--notebooks-dir", str(folder), "--run-dir", str(tmp_path / "runs"),
                "--no-prepare", "--jobs", "1", timeout=300)
     assert out.returncode == 1, out.stderr[-3000:]
@@ -214,14 +223,8 @@ def test_knob_folder_names():
 def test_knob_run_keeps_the_profiles_own_report(tmp_path):
     """A run with ``-p`` writes its notebooks and report under ``knobs/<NAME=VALUE>/`` and leaves the
     profile's own report and claims.json alone."""
-    folder = tmp_path / "nbs"
-    folder.mkdir()
-    params = nbformat.v4.new_code_cell('profile = "cpu"\nseed = 0\nrun_dir = "../runs"\nfactor = 1',
-                                       metadata={"tags": ["parameters"]})
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# 90 knobs"), params,
-                                         nbformat.v4.new_code_cell("print('factor is', factor)")])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, str(folder / "90_knobs.ipynb"))
+    folder = _write_notebooks(tmp_path / "nbs", {"90_knobs": ("# 90 knobs", ["print('factor is', factor)"])},
+                              params=PARAMS + "\nfactor = 1")
     base = ["run", "--profile", "smoke", "--notebooks-dir", str(folder), "--run-dir", str(tmp_path / "runs"),
             "--jobs", "1", "--quiet"]
     own = _cmd(*base, timeout=300)
@@ -240,15 +243,8 @@ def test_knob_run_keeps_the_profiles_own_report(tmp_path):
 
 @pytest.mark.slow
 def test_running_one_notebook_keeps_the_others_in_the_report(tmp_path):
-    folder = tmp_path / "nbs"
-    folder.mkdir()
-    params = nbformat.v4.new_code_cell('profile = "cpu"\nseed = 0\nrun_dir = "../runs"',
-                                       metadata={"tags": ["parameters"]})
-    for name in ("90_first", "91_second"):
-        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(f"# {name} title\n\nThe lesson of {name}."),
-                                             params, nbformat.v4.new_code_cell("x = 1")])
-        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-        nbformat.write(nb, str(folder / f"{name}.ipynb"))
+    folder = _write_notebooks(tmp_path / "nbs", {name: (f"# {name} title\n\nThe lesson of {name}.", ["x = 1"])
+                                                 for name in ("90_first", "91_second")})
     base = ["run", "--profile", "smoke", "--notebooks-dir", str(folder), "--run-dir", str(tmp_path / "runs"),
             "--jobs", "1", "--quiet"]
     assert _cmd(*base, timeout=300).returncode == 0

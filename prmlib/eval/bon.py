@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from prmlib.eval.processbench import finite_prefix
 from prmlib.grading import EXTRACTION_POLICIES, Grader
 
 AGGREGATIONS: tuple[str, ...] = ("product", "min", "last", "mean")
@@ -418,7 +419,7 @@ def problems_from_records(records: Iterable[dict[str, Any]], source: str = "inpu
                     raise ValueError(f"{where}: step_scores[{j}] must be a list of numbers (null: not scored)")
                 if None in s:  # steps past the PRM's length limit: the scores before the first null count
                     unscored += 1
-                    step_scores[j] = s[: s.index(None)] or [0.0]
+                    step_scores[j] = finite_prefix(s) or [0.0]
         try:
             out.append(BoNProblem(problem=str(rec["problem"]), gold=str(rec["gold"]), responses=rec["responses"],
                                   benchmark=str(rec.get("benchmark") or "default"),

@@ -68,7 +68,7 @@ def read_processbench_predictions(path: str) -> tuple[str, dict[str, Any]]:
 
     A ``null`` step score (``prmlib score`` writes one for a step beyond the PRM's length limit,
     always at the end) and every step after it become :data:`UNSCORED`: never predicted as the
-    first error (as :func:`prmlib.lessons.evaluate.finite_prefix` reads them)."""
+    first error (:func:`prmlib.eval.processbench.finite_prefix`)."""
     kind = None
     values: dict[str, Any] = {}
     for line_no, obj in _read_jsonl(path):
@@ -91,9 +91,8 @@ def read_processbench_predictions(path: str) -> tuple[str, dict[str, Any]]:
                     isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)) for x in value):
                 raise InputError(f"{where}: 'step_scores' must be a list of finite numbers (or null for a step "
                                  "the PRM did not score)")
-            if None in value:  # as the lessons read them: from the first unscored step on, nothing is scored
-                cut = value.index(None)
-                value = value[:cut] + [UNSCORED] * (len(value) - cut)
+            scored = pb.finite_prefix(value)  # from the first unscored step on, nothing is scored
+            value = scored + [UNSCORED] * (len(value) - len(scored))
         key = str(obj["id"])
         if key in values:
             raise InputError(f"{where}: id {key!r} appears twice")

@@ -22,6 +22,7 @@ score matrix, and a sweep is a (rows x thresholds) comparison.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,6 +52,19 @@ def as_rows(data: Any) -> list[dict[str, Any]]:
 
 
 # -- step scores -> predictions -------------------------------------------------------------
+def finite_prefix(step_scores) -> list[float]:
+    """The scores before the first missing one (``None`` or NaN). A scorer leaves steps cut by the
+    model's context length unscored, always at the end of a solution: on ProcessBench they are never
+    predicted as the first error (one among them is missed), and in Best-of-N they take no part in a
+    solution's score."""
+    out = []
+    for x in step_scores:
+        if x is None or math.isnan(x):
+            break
+        out.append(float(x))
+    return out
+
+
 def pad_step_scores(step_scores: Sequence[Sequence[float]], fill: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
     """Pad ragged step scores into a float matrix (pad value ``+inf``: never below a threshold).
 

@@ -19,7 +19,12 @@ import numpy as np
 
 from prmlib.eval.analysis import lowest_score_positions
 from prmlib.eval.bon import AGGREGATIONS, BoNProblem, best_of_n, grade_problems
-from prmlib.eval.processbench import evaluate_processbench, predictions_from_scores, tune_threshold
+from prmlib.eval.processbench import (
+    evaluate_processbench,
+    finite_prefix,
+    predictions_from_scores,
+    tune_threshold,
+)
 
 THRESHOLDS = np.round(np.linspace(0.01, 0.99, 99), 2)
 
@@ -38,18 +43,6 @@ def extracted_rows(test: dict[str, list[dict]]) -> dict[str, np.ndarray]:
     """Per subset, a mask of the rows with a right final answer and a wrong step."""
     return {s: np.array([bool(r["final_answer_correct"]) and int(r["label"]) >= 0 for r in rows])
             for s, rows in test.items()}
-
-
-def finite_prefix(step_scores: list[float]) -> list[float]:
-    """The scores before the first NaN. The scorer gives NaN to steps cut by the model's context
-    length, always at the end of a solution: in ProcessBench they are never predicted as the first
-    error (one among them is missed), and they take no part in a solution's Best-of-N score."""
-    out = []
-    for x in step_scores:
-        if x is None or math.isnan(x):
-            break
-        out.append(float(x))
-    return out
 
 
 def _clean(scores: dict[str, Any]) -> tuple[dict[str, Any], int]:
