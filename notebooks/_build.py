@@ -300,10 +300,13 @@ d.show(lesson3_consensus.filter_summary(run), "Why training solutions were kept 
 notebook 05. Compare the order of the bars, not their heights."""),
     code('''t = lesson3_consensus.table(run)
 d.show(t, "MC, judge and consensus-filtered PRMs (the paper's Figure 2 beside)")
+ci = noise.intervals(run, t["name"])  # 95% bootstrap intervals over the test rows / Best-of-N problems
 d.show_figure(d.compare_bars(t, "ProcessBench F1", "paper F1", ylabel="ProcessBench-style F1 (%)",
-                             xlabel="training labels", title="Figure 2: consensus filtering, ProcessBench"))
+                             xlabel="training labels", title="Figure 2: consensus filtering, ProcessBench",
+                             ours_label="ours (95% test-set interval)", interval=ci[["F1 low", "F1 high"]]))
 d.show_figure(d.compare_bars(t, d.bon_column(t), "paper BoN", ylabel="Best-of-N accuracy (%)",
-                             xlabel="training labels", title="Figure 2: consensus filtering, Best-of-N"))'''),
+                             xlabel="training labels", title="Figure 2: consensus filtering, Best-of-N",
+                             ours_label="ours (95% test-set interval)", interval=ci[["BoN low", "BoN high"]]))'''),
     *noise_cells("LESSON3_PAIRS"),
     md("## Conclusion"),
     code('''d.conclusion(lesson3_consensus.claims(run), run)'''),
@@ -349,10 +352,13 @@ run = d.open_run(profile, seed, run_dir, k=k, thresholds=thresholds, train_probl
 notebook 05. Compare the order of the bars, not their heights."""),
     code('''t = lesson4_labels.table(run)
 d.show(t, "Hard and soft MC labels, before and after consensus filtering")
+ci = noise.intervals(run, t["name"])  # 95% bootstrap intervals over the test rows / Best-of-N problems
 d.show_figure(d.compare_bars(t, "ProcessBench F1", "paper F1", ylabel="ProcessBench-style F1 (%)",
-                             xlabel="training labels", title="Figure 4: hard vs soft labels, ProcessBench"))
+                             xlabel="training labels", title="Figure 4: hard vs soft labels, ProcessBench",
+                             ours_label="ours (95% test-set interval)", interval=ci[["F1 low", "F1 high"]]))
 d.show_figure(d.compare_bars(t, d.bon_column(t), "paper BoN", ylabel="Best-of-N accuracy (%)",
-                             xlabel="training labels", title="Figure 3: hard vs soft labels, Best-of-N"))'''),
+                             xlabel="training labels", title="Figure 3: hard vs soft labels, Best-of-N",
+                             ours_label="ours (95% test-set interval)", interval=ci[["BoN low", "BoN high"]]))'''),
     *noise_cells("LESSON4_PAIRS"),
     md("## Figure 5: the hard-label threshold"),
     code('''d.show(lesson4_labels.threshold_table(run), "Hard-label threshold sweep (unfiltered MC data)")

@@ -182,7 +182,8 @@ def test_claims_follow_the_numbers(run, monkeypatch):
     assert not lesson2_annotation.claims(run)[0].holds
     sweep = {n: 50.0 - 5 * t for t, n in lesson4_labels.threshold_names(run)}
     monkeypatch.setattr(run, "metrics", fake(sweep))
-    assert lesson4_labels.claims(run)[1].holds
+    c6 = lesson4_labels.claims(run)[1]
+    assert c6.holds and c6.ours.startswith(f"best at 0/{run.profile.sizes.k},")  # K of the profile (smoke: 4)
     monkeypatch.setattr(run, "metrics", fake({n: 50.0 + 5 * t for t, n in lesson4_labels.threshold_names(run)}))
     assert not lesson4_labels.claims(run)[1].holds
 
@@ -224,6 +225,30 @@ def test_figures_have_labelled_axes(run):
         assert ci.loc[n, "F1"] == pytest.approx(m["processbench"]["avg_f1"])
         assert ci.loc[n, "BoN"] == pytest.approx(m["bon"]["product"], abs=1e-3)
         assert ci.loc[n, "F1 low"] <= ci.loc[n, "F1"] <= ci.loc[n, "F1 high"]
+
+
+def test_compare_bars_error_bars_follow_the_prm_names(run):
+    import matplotlib
+    import numpy as np
+
+    from prmlib.lessons import display, noise
+
+    matplotlib.use("Agg")
+    t = lesson3_consensus.table(run)
+    ci = noise.intervals(run, t["name"], n_boot=100)
+    interval = ci[["F1 low", "F1 high"]].iloc[::-1]  # another order than the table's: aligned by name
+    ax = display.compare_bars(t, "ProcessBench F1", "paper F1", interval=interval)
+    from matplotlib.container import BarContainer
+
+    bars = next(c for c in ax.containers if isinstance(c, BarContainer))
+    err = bars.errorbar
+    assert err is not None
+    segments = err.lines[2][0].get_segments()  # one vertical line per bar, from low to high
+    for seg, name in zip(segments, t["name"]):
+        assert np.allclose(sorted(seg[:, 1]), [ci.loc[name, "F1 low"], ci.loc[name, "F1 high"]])
+    assert [a.get_text() for a in ax.texts][-len(t):] == [f"{v:.1f}" for v in t["ProcessBench F1"]]
+    with pytest.raises(ValueError, match="two columns"):
+        display.compare_bars(t, "ProcessBench F1", interval=ci)
 
 
 def test_recipe_table_and_fit_note(run):

@@ -68,14 +68,14 @@ def prm_table(run, names, paper_f1=None, paper_bon=None, agg: str = "product", p
     because the paper's tables compare PRMs trained on 264k to 3M labels)."""
     import pandas as pd
 
-    from prmlib.lessons.experiment import PRM_TITLES, PRMS
+    from prmlib.lessons.experiment import prm_spec, prm_title
 
     rows = []
     for name in names:
         m = run.metrics(name)
-        source, threshold, _, _ = PRMS[name]
+        source, threshold, _, _ = prm_spec(name)
         rows.append({
-            "PRM": PRM_TITLES.get(name, name), "name": name,
+            "PRM": prm_title(name, run.profile.sizes.k), "name": name,
             "training solutions": len(run.label_rows(source, threshold)[1]),
             "ProcessBench F1": m["processbench"]["avg_f1"],
             "error acc.": m["processbench"]["error_acc"], "correct acc.": m["processbench"]["correct_acc"],
@@ -90,7 +90,7 @@ def prm_table(run, names, paper_f1=None, paper_bon=None, agg: str = "product", p
 def majority_note(run, names, agg: str = "product") -> str:
     """How these PRMs' Best-of-N compares with majority voting over the same candidates (no PRM), and
     with the paper's maj@8 (Table 6), which sits level with the paper's PRMs."""
-    from prmlib.lessons.experiment import PRM_TITLES
+    from prmlib.lessons.experiment import prm_title
 
     n = run.profile.sizes.n
     bon = {name: run.metrics(name)["bon"] for name in names}
@@ -105,5 +105,5 @@ def majority_note(run, names, agg: str = "product") -> str:
     where = ("every one of them is below it, so these Best-of-N comparisons are among selectors weaker than a "
              "vote" if not above else f"{len(above)} of {len(bon)} reach it")
     return (f"Majority voting over the same {n} candidates, with no PRM, reaches **{r1(maj)}** (maj@{n}); the "
-            f"best of these PRMs reaches {r1(bon[best][agg])} ({PRM_TITLES.get(best, best)}): {where}. In the paper, "
+            f"best of these PRMs reaches {r1(bon[best][agg])} ({prm_title(best, run.profile.sizes.k)}): {where}. In the paper, "
             f"maj@8 is {paper_maj} (Table 6), level with its PRMs.")

@@ -302,8 +302,15 @@ def _figure_title(fig) -> str | None:
 
 
 def compare_bars(t: pd.DataFrame, ours: str, paper: str | None = None, ylabel: str = "", title: str = "",
-                 ours_label: str = "ours", paper_label: str = "paper", xlabel: str = "", ax=None):
-    """Grouped bars: our column beside the paper's, one group per row of ``t``. Returns the Axes."""
+                 ours_label: str = "ours", paper_label: str = "paper", xlabel: str = "", ax=None,
+                 interval: pd.DataFrame | None = None):
+    """Grouped bars: our column beside the paper's, one group per row of ``t``. Returns the Axes.
+
+    ``interval``: optional error bars on our bars, a frame of two columns (low, high), indexed by
+    the values of ``t``'s ``name`` column (a lesson table's PRM names; ``t``'s index when it has no
+    such column), e.g. ``noise.intervals(run, t["name"])[["F1 low", "F1 high"]]``. Rows it lacks get
+    no bar. With error bars, our values are written inside the bars (above the error bar when a
+    bar is too short to hold them)."""
     import matplotlib.pyplot as plt
     import numpy as np
 
@@ -311,8 +318,18 @@ def compare_bars(t: pd.DataFrame, ours: str, paper: str | None = None, ylabel: s
     x = np.arange(len(t))
     two = paper is not None and paper in t.columns and t[paper].notna().any()
     w = 0.38 if two else 0.6
-    bars = ax.bar(x - (w / 2 if two else 0), t[ours].astype(float), w, label=ours_label, color="tab:blue")
-    ax.bar_label(bars, fmt="%.1f", fontsize=7, padding=1)
+    values = t[ours].astype(float).to_numpy()
+    yerr = None
+    if interval is not None:
+        if interval.shape[1] != 2:
+            raise ValueError(f"interval needs two columns (low, high), got {list(interval.columns)}")
+        keys = t["name"] if "name" in t.columns else t.index
+        lo, hi = (interval.iloc[:, i].reindex(keys).astype(float).to_numpy() for i in (0, 1))
+        yerr = np.vstack([values - lo, hi - values])
+    bars = ax.bar(x - (w / 2 if two else 0), values, w, label=ours_label, color="tab:blue", yerr=yerr,
+                  error_kw={"ecolor": "0.25", "elinewidth": 1, "capsize": 3})
+    if yerr is None:
+        ax.bar_label(bars, fmt="%.1f", fontsize=7, padding=1)
     if two:
         pb = ax.bar(x + w / 2, t[paper].astype(float), w, label=paper_label, color="tab:gray", alpha=0.7)
         ax.bar_label(pb, fmt="%.1f", fontsize=7, padding=1)
@@ -320,8 +337,17 @@ def compare_bars(t: pd.DataFrame, ours: str, paper: str | None = None, ylabel: s
     ax.set_ylabel(ylabel or ours)
     if xlabel:
         ax.set_xlabel(xlabel)
-    top = float(np.nanmax(np.r_[t[ours].astype(float).to_numpy(), t[paper].astype(float).to_numpy() if two else []]))
+    top = float(np.nanmax(np.r_[values, t[paper].astype(float).to_numpy() if two else [],
+                                (values + yerr[1]) if yerr is not None else []]))
     ax.set_ylim(0, max(10.0, top * 1.15))
+    if yerr is not None:  # inside the bar, or above its error bar when the bar is too short to hold it
+        for xi, v, up in zip(x - (w / 2 if two else 0), values, values + yerr[1]):
+            if np.isnan(v):
+                continue
+            inside = v >= 0.12 * ax.get_ylim()[1]
+            ax.text(xi, v / 2 if inside else np.nan_to_num(up, nan=v) + 0.01 * ax.get_ylim()[1], f"{v:.1f}",
+                    ha="center", va="center" if inside else "bottom", fontsize=7,
+                    color="white" if inside else "black")
     if two:
         ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     if title:

@@ -19,6 +19,7 @@ A re-run reuses everything it finds; changing one setting recomputes only what d
 from __future__ import annotations
 
 import json
+import re
 import time
 from functools import cached_property
 from pathlib import Path
@@ -52,7 +53,7 @@ PRMS: dict[str, tuple[str, int, str, str]] = {
     "exact_windowed": ("exact", 0, "hard", "ablation_recipe"),
     "mc_hard_windowed": ("mc_hard", 0, "hard", "ablation_recipe"),
 }
-for _t in range(1, 8):
+for _t in range(1, 8):  # the default sweep (K = 8); other thresholds are named alike (see prm_spec)
     PRMS[f"mc_hard_t{_t}"] = ("mc_hard", _t, "hard", "recipe")
 
 PRM_TITLES = {
@@ -62,6 +63,25 @@ PRM_TITLES = {
     "mc_hard_windowed": "MC hard, windowed PRM (ablation)",
     **{f"mc_hard_t{t}": f"MC hard, threshold {t}/8" for t in range(1, 8)},
 }
+_SWEEP = re.compile(r"mc_hard_t([1-9][0-9]*)")
+
+
+def prm_spec(name: str) -> tuple[str, int, str, str]:
+    """``(label source, threshold, label type, recipe)`` of a PRM: an entry of :data:`PRMS`, or
+    ``mc_hard_t<t>`` for any threshold t >= 1 of a sweep (a profile with K = 16 sweeps up to 15)."""
+    if name in PRMS:
+        return PRMS[name]
+    if m := _SWEEP.fullmatch(name):
+        return ("mc_hard", int(m.group(1)), "hard", "recipe")
+    raise KeyError(f"unknown PRM {name!r}; the PRMs are {', '.join(n for n in PRMS if not _SWEEP.fullmatch(n))} "
+                   "and mc_hard_t<t> for a threshold t >= 1")
+
+
+def prm_title(name: str, k: int = 8) -> str:
+    """A PRM's name as tables show it; a threshold-sweep PRM's title names its threshold out of ``k``."""
+    if m := _SWEEP.fullmatch(name):
+        return f"MC hard, threshold {m.group(1)}/{k}"
+    return PRM_TITLES.get(name, name)
 
 
 def _solution_rows(sols: list[Solution]) -> list[dict[str, Any]]:
@@ -247,7 +267,7 @@ class LessonRun:
     def _job(self, name: str) -> dict[str, Any]:
         from prmlib.prm.config import PRMTrainConfig
 
-        source, threshold, label_type, which = PRMS[name]
+        source, threshold, label_type, which = prm_spec(name)
         labels_key, _ = self.label_rows(source, threshold)
         recipe = PRMTrainConfig.from_yaml(self.profile.recipe_path(which)).to_dict()
         overrides = dict(self.profile.prm.get("overrides") or {})
@@ -260,12 +280,12 @@ class LessonRun:
 
     def prm_names(self) -> list[str]:
         """The PRMs this profile trains (the threshold sweep only at the profile's thresholds)."""
-        sweep = {f"mc_hard_t{t}" for t in self.profile.mc["thresholds"] if t > 0}
-        names = [n for n in PRMS if not n.startswith("mc_hard_t") or n in sweep]
+        sweep = [f"mc_hard_t{t}" for t in sorted(set(self.profile.mc["thresholds"])) if t > 0]
+        names = [n for n in PRMS if not _SWEEP.fullmatch(n)] + sweep
         if "ablation_recipe" not in self.profile.prm:
-            names = [n for n in names if PRMS[n][3] != "ablation_recipe"]
+            names = [n for n in names if prm_spec(n)[3] != "ablation_recipe"]
         if not self.world.has_exact_labels:
-            names = [n for n in names if PRMS[n][0] != "exact"]
+            names = [n for n in names if prm_spec(n)[0] != "exact"]
         return names
 
     def train_all(self, names: list[str] | None = None) -> dict[str, dict[str, Any]]:
@@ -274,12 +294,12 @@ class LessonRun:
 
         names = self.prm_names() if names is None else names
         for n in names:  # every label source first (it may need the policy or judge engines) ...
-            self.label_rows(PRMS[n][0], PRMS[n][1])
+            self.label_rows(prm_spec(n)[0], prm_spec(n)[1])
         _ = self.sets
         self.world.close()  # ... then free their memory (GPU) before the trainings start
         jobs = []
         for n in names:
-            source, threshold, _, _ = PRMS[n]
+            source, threshold, _, _ = prm_spec(n)
             if len(self.label_rows(source, threshold)[1]) == 0:
                 self.skipped[n] = f"no training rows from label source {source!r}"
                 continue
@@ -329,7 +349,7 @@ class LessonRun:
         if name not in self._metrics_cache:
             from prmlib.lessons.evaluate import missing_metrics, prm_metrics
 
-            source, threshold, _, _ = PRMS[name]
+            source, threshold, _, _ = prm_spec(name)
             if len(self.label_rows(source, threshold)[1]) == 0:
                 self.skipped[name] = f"no training rows from label source {source!r}"
                 return missing_metrics()

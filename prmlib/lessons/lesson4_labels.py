@@ -221,7 +221,7 @@ def claims(run) -> list[Claim]:
         Claim("C6_threshold", 4, "F1 is highest at threshold 0 (a tie goes to the lower threshold) and falls with "
               "the threshold (Spearman rho of threshold and F1 <= -0.7)",
               "40.2 at 0 (1/8 ties it) -> 29.5 at 7/8",
-              f"best at {best}/8, rho {rho:.2f}; " + ", ".join(f"{t}: {r1(f)}" for t, f in sweep),
+              f"best at {best}/{run.profile.sizes.k}, rho {rho:.2f}; " + ", ".join(f"{t}: {r1(f)}" for t, f in sweep),
               best == 0 and rho <= -0.7, {"f1": dict(sweep), "spearman": rho}),
     ]
 

@@ -26,7 +26,7 @@ from prmlib.eval.bootstrap import (
 )
 from prmlib.eval.processbench import predictions_from_scores
 from prmlib.lessons.evaluate import _clean, bon_problems
-from prmlib.lessons.experiment import PRM_TITLES
+from prmlib.lessons.experiment import prm_title
 
 #: the comparisons of lesson 2's claims C2 and C3: the human row against the judge, the judge against MC
 LESSON2_PAIRS = (("exact", "judge"), ("judge", "mc_hard"), ("exact", "mc_hard"))
@@ -113,7 +113,7 @@ def differences_table(run, pairs=LESSON2_PAIRS, agg: str = "product", n_boot: in
 
 
 def _records(run, pairs, agg, n_boot, boot_seed, confidence, labels, measures, others, pct) -> list[dict]:
-    human, names = {"exact": run.human}, set(run.prm_names())
+    human, names, k = {"exact": run.human}, set(run.prm_names()), run.profile.sizes.k
     preds, correct, records = {}, {}, []
     for a, b in pairs:
         a, b = human.get(a, a), human.get(b, b)
@@ -128,7 +128,7 @@ def _records(run, pairs, agg, n_boot, boot_seed, confidence, labels, measures, o
         for key, ci in cis.items():
             elsewhere = [f"seed {s}: {d:+.1f}" for s, other in others.items()
                          if (d := _difference(other, a, b, key, agg)) is not None]
-            records.append({"PRMs (a - b)": f"{PRM_TITLES.get(a, a)} - {PRM_TITLES.get(b, b)}", "measure": measures[key],
+            records.append({"PRMs (a - b)": f"{prm_title(a, k)} - {prm_title(b, k)}", "measure": measures[key],
                             "a": ci["a"], "b": ci["b"], "a - b": ci["diff"], f"{pct} low": ci["lo"],
                             f"{pct} high": ci["hi"], "beyond test-set noise": ci["beyond"],
                             "a - b, other seeds": "; ".join(elsewhere) or "–"})

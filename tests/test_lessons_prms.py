@@ -1,0 +1,25 @@
+"""The PRM names of a run: the fixed PRMs and the hard-label sweep at any threshold below K."""
+
+import pytest
+
+from prmlib.lessons import LessonRun
+from prmlib.lessons import display as d
+from prmlib.lessons.experiment import PRMS, prm_spec, prm_title
+
+
+def test_sweep_names_past_the_default_thresholds(tmp_path):
+    run = LessonRun(d.make_profile("smoke", k=16, thresholds=[0, 4, 8, 12]), seed=0, run_dir=str(tmp_path))
+    names = run.prm_names()
+    assert [n for n in names if n.startswith("mc_hard_t")] == ["mc_hard_t4", "mc_hard_t8", "mc_hard_t12"]
+    assert prm_spec("mc_hard_t12") == ("mc_hard", 12, "hard", "recipe")
+    assert prm_title("mc_hard_t12", 16) == "MC hard, threshold 12/16"
+    assert prm_title("mc_hard_t1", 4) == "MC hard, threshold 1/4"  # the run's K, not the default 8
+
+
+def test_fixed_prms_and_unknown_names():
+    for name, spec in PRMS.items():
+        assert prm_spec(name) == spec
+    assert prm_title("judge") == "LLM-as-a-judge"
+    for bad in ("mc_hard_t0", "mc_hard_t", "mc_soft_t2", "judge2"):
+        with pytest.raises(KeyError, match="unknown PRM"):
+            prm_spec(bad)
