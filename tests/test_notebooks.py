@@ -206,6 +206,15 @@ def test_failing_notebook_stops_the_run_and_names_the_cell(tmp_path):
     assert not (root / "REPORT.md").exists()
 
 
+def test_knobs_that_do_not_fit_the_profile_stop_the_run_first(tmp_path):
+    """A sweep threshold at or above K is reported in one line before anything is sampled."""
+    out = _cmd("run", "--profile", "smoke", "--run-dir", str(tmp_path / "runs"), "--notebooks", "04",
+               "-p", "thresholds=[0, 2, 4, 6]", timeout=120)
+    assert out.returncode == 2, out.stderr[-3000:]
+    assert "mc.thresholds must include 0 and lie in [0, k); got [0, 2, 4, 6] with k = 4" in out.stderr
+    assert "Traceback" not in out.stderr and not (tmp_path / "runs").exists()
+
+
 def test_knob_folder_names():
     from prmlib.lessons.runner import knob_folder
 

@@ -298,7 +298,7 @@ def prepare(profile: str, seed: int, run_dir: Path, knobs: dict[str, Any]) -> fl
 
 def run(args: argparse.Namespace) -> int:
     from prmlib.cli import print_json
-    from prmlib.lessons.display import knobs_of
+    from prmlib.lessons.display import knobs_of, make_profile
     from prmlib.lessons.display import meaningful as numbers_mean_something
     from prmlib.lessons.profiles import load_profile
     from prmlib.lessons.report import claim_counts, machine, read_notebook, write_report
@@ -310,6 +310,7 @@ def run(args: argparse.Namespace) -> int:
         params = parse_params(args.param)
         folder = Path(args.notebooks_dir) if args.notebooks_dir else default_notebooks_dir()
         notebooks = select_notebooks(folder, args.notebooks)
+        make_profile(args.profile, **knobs_of(params))  # the knobs fit the profile (thresholds below K ...)
     except (FileNotFoundError, ValueError, TypeError) as exc:
         print(f"prmlib run: {exc}", file=sys.stderr)
         return 2
