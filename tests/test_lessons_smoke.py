@@ -225,6 +225,11 @@ def test_figures_have_labelled_axes(run):
         assert ci.loc[n, "F1"] == pytest.approx(m["processbench"]["avg_f1"])
         assert ci.loc[n, "BoN"] == pytest.approx(m["bon"]["product"], abs=1e-3)
         assert ci.loc[n, "F1 low"] <= ci.loc[n, "F1"] <= ci.loc[n, "F1 high"]
+    # the threshold sweep's PRMs carry theirs too, and lead the legend
+    ax = lesson4_labels.figure(run)
+    (sweep,) = ax.containers
+    assert len(sweep.lines[0].get_xdata()) == len(lesson4_labels.threshold_names(run))
+    assert ax.get_legend().get_texts()[0].get_text().startswith("our PRMs")
 
 
 def test_compare_bars_error_bars_follow_the_prm_names(run):

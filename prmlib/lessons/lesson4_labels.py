@@ -227,11 +227,21 @@ def claims(run) -> list[Claim]:
 
 
 def figure(run, ax=None):
+    """F1 per hard-label threshold: our PRMs with their 95% test-set intervals
+    (:func:`prmlib.lessons.noise.intervals`), the paper's Figure 5 and the training labels' own F1."""
     import matplotlib.pyplot as plt
+    import numpy as np
+
+    from prmlib.lessons.noise import intervals
 
     t = threshold_table(run)
     ax = ax or plt.subplots(figsize=(6, 3.5))[1]
-    ax.plot(range(len(t)), t["ProcessBench F1"], marker="o", label="our PRMs (each trained on its threshold's labels)")
+    f1 = t["ProcessBench F1"].to_numpy(dtype=float)
+    ci = intervals(run, [n for _, n in threshold_names(run)]).reindex([n for _, n in threshold_names(run)])
+    yerr = np.vstack([f1 - ci["F1 low"].to_numpy(dtype=float), ci["F1 high"].to_numpy(dtype=float) - f1]) \
+        if "F1 low" in ci else None
+    ax.errorbar(range(len(t)), f1, yerr=yerr, marker="o", capsize=3,
+                label="our PRMs (each trained on its threshold's labels; 95% test-set interval)")
     if t["paper F1"].notna().all():
         ax.plot(range(len(t)), t["paper F1"], marker="s", linestyle="--", label="paper (Figure 5)")
     labels = threshold_label_table(run)
@@ -241,7 +251,10 @@ def figure(run, ax=None):
     ax.set_xticks(range(len(t)), t.index)
     ax.set_xlabel("hard-label threshold (positive iff more than t of K rollouts right)")
     ax.set_ylabel("ProcessBench-style F1 (%)")
-    ax.legend()
+    handles, names = ax.get_legend_handles_labels()  # ours first (matplotlib lists error bars last)
+    order = sorted(range(len(names)), key=lambda i: not names[i].startswith("our PRMs"))
+    ax.legend([handles[i] for i in order], [names[i] for i in order], fontsize=8, loc="upper left",
+              bbox_to_anchor=(1.0, 1.0))  # beside the axes: no point hidden
     ax.set_title("Lesson 4: the hard-label threshold")
     return ax
 
