@@ -4,7 +4,7 @@ import pytest
 
 from prmlib.lessons import LessonRun
 from prmlib.lessons import display as d
-from prmlib.lessons.experiment import PRMS, prm_spec, prm_title
+from prmlib.lessons.experiment import PRMS, prm_spec, prm_title, training_seed_of
 
 
 def test_sweep_names_past_the_default_thresholds(tmp_path):
@@ -21,5 +21,15 @@ def test_fixed_prms_and_unknown_names():
         assert prm_spec(name) == spec
     assert prm_title("judge") == "LLM-as-a-judge"
     for bad in ("mc_hard_t0", "mc_hard_t", "mc_soft_t2", "judge2"):
+        with pytest.raises(KeyError, match="unknown PRM"):
+            prm_spec(bad)
+
+
+def test_retrained_names():
+    assert training_seed_of("mc_hard@2") == ("mc_hard", 2) and training_seed_of("mc_hard") == ("mc_hard", None)
+    assert prm_spec("mc_hard_t3@1") == prm_spec("mc_hard_t3")
+    assert prm_title("judge@1") == "LLM-as-a-judge (training seed 1)"
+    assert prm_title("mc_hard_t3@1", 8) == "MC hard, threshold 3/8 (training seed 1)"
+    for bad in ("judge@", "judge@x", "nope@1"):
         with pytest.raises(KeyError, match="unknown PRM"):
             prm_spec(bad)

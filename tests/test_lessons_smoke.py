@@ -20,8 +20,10 @@ from prmlib.lessons import (
     lesson7_recipe,
     load_profile,
     noise,
+    retrain,
 )
 from prmlib.lessons.claims import all_claims, claims_table
+from prmlib.lessons.experiment import prm_title
 
 pytestmark = pytest.mark.slow
 
@@ -389,3 +391,26 @@ def test_differences_table_pairs_the_claims_prms(run, run_dir):
     assert again["a - b, other seeds"].iloc[2] == "–"  # mc_hard is not stored for seed 1
     assert sorted(p.relative_to(other.root) for p in other.root.rglob("*")) == before  # nothing computed there
     assert sorted(p.name for p in (run_dir / "smoke" / "seed-2").iterdir()) == ["claims.json"]
+
+
+def test_retraining_changes_only_the_training_seed(run):
+    """``name@seed``: the same labels and recipe, another training seed; the run's own seed is the
+    lessons' PRM itself, and the tables put each PRM's values at every seed side by side."""
+    assert run.metrics(f"exact@{run.seed}") == run.metrics("exact")
+    again, own = run._job("exact@7")["prm_inputs"], run._job("exact")["prm_inputs"]
+    assert again["labels"] == own["labels"] and again["recipe"] == own["recipe"]
+    assert (again["seed"], own["seed"]) == (7, run.seed)
+    t = retrain.values(run, ["exact", "judge"], train_seeds=[run.seed, 7])  # the run's seed is not trained twice
+    cols = [f"training seed {run.seed} (the lessons')", "training seed 7"]
+    assert list(t.columns) == ["measure", *cols, "range (max - min)"]
+    f1 = t[t["measure"] == "ProcessBench F1"]
+    for name in ("exact", "judge"):
+        row = f1.loc[prm_title(name)]
+        assert row[cols[0]] == pytest.approx(run.metrics(name)["processbench"]["avg_f1"])
+        assert row[cols[1]] == pytest.approx(run.metrics(f"{name}@7")["processbench"]["avg_f1"])
+        assert row["range (max - min)"] == pytest.approx(abs(row[cols[0]] - row[cols[1]]))
+    d = retrain.differences(run, [("exact", "judge"), ("exact", "no_such_prm")], train_seeds=[7])
+    assert len(d) == 2  # one pair (the unknown one left out), two measures
+    diff = d[d["measure"] == "ProcessBench F1"].iloc[0]
+    assert diff[cols[0]] == pytest.approx(f1.iloc[0][cols[0]] - f1.iloc[1][cols[0]])
+    assert diff["same sign on every training seed"] == (diff[cols[0]] * diff[cols[1]] > 0)

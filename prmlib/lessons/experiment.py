@@ -66,9 +66,23 @@ PRM_TITLES = {
 _SWEEP = re.compile(r"mc_hard_t([1-9][0-9]*)")
 
 
+_RETRAINED = re.compile(r"(.+)@([0-9]+)")
+
+
+def training_seed_of(name: str) -> tuple[str, int | None]:
+    """``("mc_hard", 1)`` for ``"mc_hard@1"``: the PRM ``mc_hard`` trained again with training seed 1
+    (initialisation, row sampling, data order), on the same labels; ``(name, None)`` for a plain name,
+    which trains with the run's seed."""
+    if m := _RETRAINED.fullmatch(name):
+        return m.group(1), int(m.group(2))
+    return name, None
+
+
 def prm_spec(name: str) -> tuple[str, int, str, str]:
-    """``(label source, threshold, label type, recipe)`` of a PRM: an entry of :data:`PRMS`, or
-    ``mc_hard_t<t>`` for any threshold t >= 1 of a sweep (a profile with K = 16 sweeps up to 15)."""
+    """``(label source, threshold, label type, recipe)`` of a PRM: an entry of :data:`PRMS`,
+    ``mc_hard_t<t>`` for any threshold t >= 1 of a sweep (a profile with K = 16 sweeps up to 15), or
+    either of them with ``@<training seed>`` (:func:`training_seed_of`)."""
+    name = training_seed_of(name)[0]
     if name in PRMS:
         return PRMS[name]
     if m := _SWEEP.fullmatch(name):
@@ -78,10 +92,13 @@ def prm_spec(name: str) -> tuple[str, int, str, str]:
 
 
 def prm_title(name: str, k: int = 8) -> str:
-    """A PRM's name as tables show it; a threshold-sweep PRM's title names its threshold out of ``k``."""
+    """A PRM's name as tables show it; a threshold-sweep PRM's title names its threshold out of ``k``,
+    a retrained one its training seed."""
+    name, train_seed = training_seed_of(name)
+    again = "" if train_seed is None else f" (training seed {train_seed})"
     if m := _SWEEP.fullmatch(name):
-        return f"MC hard, threshold {m.group(1)}/{k}"
-    return PRM_TITLES.get(name, name)
+        return f"MC hard, threshold {m.group(1)}/{k}{again}"
+    return PRM_TITLES.get(name, name) + again
 
 
 def _solution_rows(sols: list[Solution]) -> list[dict[str, Any]]:
@@ -271,11 +288,13 @@ class LessonRun:
         labels_key, _ = self.label_rows(source, threshold)
         recipe = PRMTrainConfig.from_yaml(self.profile.recipe_path(which)).to_dict()
         overrides = dict(self.profile.prm.get("overrides") or {})
+        train_seed = training_seed_of(name)[1]
+        seed = self.seed if train_seed is None else train_seed  # "mc_hard@<run seed>" is "mc_hard" itself
         prm_inputs = {"labels": labels_key, "recipe": recipe, "overrides": overrides, "label_type": label_type,
-                      "seed": self.seed}
+                      "seed": seed}
         sets_key = self._sets[0]
         return {"name": name, "root": str(self.root), "rows_dir": str(self.store.path("labels", labels_key) / "dataset"),
-                "recipe": recipe, "overrides": overrides, "label_type": label_type, "seed": self.seed,
+                "recipe": recipe, "overrides": overrides, "label_type": label_type, "seed": seed,
                 "prm_inputs": prm_inputs, "sets_key": sets_key, "sets": self.sets}
 
     def prm_names(self) -> list[str]:
