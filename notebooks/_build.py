@@ -204,8 +204,9 @@ against 860k MC labels, so the paper's human row mixes label quality with data s
 """),
     params('''k = None                         # MC completions per step (None: the profile's)
 n = None                         # Best-of-N candidates per problem (None: the profile's)
-train_problems_per_level = None  # training problems per level (None: the profile's)'''),
-    code('''from prmlib.lessons import common, display as d, lesson2_annotation, noise
+train_problems_per_level = None  # training problems per level (None: the profile's)
+retrain_seeds = []               # train these PRMs again with these training seeds, e.g. [1, 2] (one more training each)'''),
+    code('''from prmlib.lessons import common, display as d, lesson2_annotation, noise, retrain
 from prmlib.eval.reference import reference_table
 
 d.setup()
@@ -242,6 +243,16 @@ shows that: the same difference on the other seeds this store holds.
     code('''diffs = noise.differences_table(run)
 d.show(diffs, diffs.attrs["caption"])
 d.note(noise.resolution_note(diffs))'''),
+    md("""
+## The same labels, trained again
+
+How much of that is the training run alone? With `retrain_seeds` set, each PRM is trained again on
+exactly the same labelled rows, with only the training seed changed (initialisation, which right
+steps are sampled into rows, batch order), and scored on the same sets. On `cpu` each retraining
+takes about 100 s, two at a time; docs/lessons.md has the cpu seed-0 result for every pair of the
+noise tables.
+"""),
+    code('''d.show(retrain.differences(run, noise.LESSON2_PAIRS, retrain_seeds))'''),
     md("## Conclusion"),
     code('''d.conclusion(lesson2_annotation.claims(run), run)'''),
     md("""
@@ -253,6 +264,7 @@ d.note(noise.resolution_note(diffs))'''),
 - `n = 4`: fewer Best-of-N candidates. Does the accuracy spread between label sources shrink?
   Compare it with the F1 spread.
 - `train_problems_per_level = 300`: half the data for every source. Which ordering survives?
+- `retrain_seeds = [1, 2]`: the same labels trained twice more. Does exact - judge keep its sign?
 """),
 ]
 

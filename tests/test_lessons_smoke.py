@@ -414,3 +414,8 @@ def test_retraining_changes_only_the_training_seed(run):
     diff = d[d["measure"] == "ProcessBench F1"].iloc[0]
     assert diff[cols[0]] == pytest.approx(f1.iloc[0][cols[0]] - f1.iloc[1][cols[0]])
     assert diff["same sign on every training seed"] == (diff[cols[0]] * diff[cols[1]] > 0)
+    from prmlib.lessons.display import Skipped
+
+    for nothing in ([], None, [run.seed]):  # no seed besides the run's: a note, and nothing trained
+        assert isinstance(retrain.differences(run, [("exact", "judge")], nothing), Skipped)
+        assert isinstance(retrain.values(run, ["exact"], nothing), Skipped)

@@ -217,12 +217,14 @@ def table(df: pd.DataFrame, caption: str | None = None, *, digits: int = 1, form
 
 
 def show(df: pd.DataFrame | Skipped, caption: str | None = None, **options: Any) -> None:
-    """Display a table formatted for reading (one decimal by default, see :func:`format_table`)."""
+    """Display a table formatted for reading (one decimal by default, see :func:`format_table`);
+    without ``caption``, the table's own ``attrs["caption"]`` if it has one."""
     if isinstance(df, Skipped):
         skipped(df)
         return
     if isinstance(df, pd.Series):
         df = df.to_frame()
+    caption = caption if caption is not None else df.attrs.get("caption")
     if df.empty:
         note(f"*{caption or 'This table'}: nothing to show in this run.*")
         return

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from prmlib.lessons.display import Skipped
 from prmlib.lessons.experiment import prm_title
 
 
@@ -40,21 +41,30 @@ def _value(run, name: str, measure: str, agg: str) -> float:
     return float(m["processbench"]["avg_f1"] if measure == "f1" else m["bon"].get(agg, float("nan")))
 
 
-def _seeds(run, train_seeds: Iterable[int]) -> list[int]:
-    return [run.seed] + [s for s in dict.fromkeys(int(x) for x in train_seeds) if s != run.seed]
+def _seeds(run, train_seeds: Iterable[int] | None) -> list[int]:
+    return [run.seed] + [s for s in dict.fromkeys(int(x) for x in train_seeds or ()) if s != run.seed]
+
+
+def _nothing_asked(run) -> Skipped:
+    return Skipped(f"no training seed besides the run's own ({run.seed}) was asked for: pass train_seeds, e.g. "
+                   "[1, 2] (in notebook 02, the parameter retrain_seeds); each is one more training per PRM")
 
 
 def _columns(run, seeds: Sequence[int]) -> list[str]:
     return [f"training seed {s}" + (" (the lessons')" if s == run.seed else "") for s in seeds]
 
 
-def values(run, names: Sequence[str], train_seeds: Iterable[int] = (1, 2), agg: str = "product") -> pd.DataFrame:
+def values(run, names: Sequence[str], train_seeds: Iterable[int] | None = (1, 2),
+           agg: str = "product") -> pd.DataFrame | Skipped:
     """One row per PRM and measure (ProcessBench F1, Best-of-N with ``agg``): its value at each
-    training seed (the run's own first), and their range (max - min). Trains what is missing."""
+    training seed (the run's own first), and their range (max - min). Trains what is missing. A
+    :class:`~prmlib.lessons.display.Skipped` note when no seed besides the run's is given."""
+    seeds = _seeds(run, train_seeds)
+    if len(seeds) == 1:
+        return _nothing_asked(run)
     human = {"exact": run.human}
     names = [human.get(n, n) for n in names]
     names = [n for n in dict.fromkeys(names) if n in run.prm_names() and not run.metrics(n).get("missing")]
-    seeds = _seeds(run, train_seeds)
     variants(run, names, seeds)
     cols, rows = _columns(run, seeds), []
     for n in names:
@@ -65,16 +75,19 @@ def values(run, names: Sequence[str], train_seeds: Iterable[int] = (1, 2), agg: 
     return pd.DataFrame(rows, columns=["PRM", "measure", *cols, "range (max - min)"]).set_index("PRM")
 
 
-def differences(run, pairs: Sequence[tuple[str, str]], train_seeds: Iterable[int] = (1, 2),
-                agg: str = "product") -> pd.DataFrame:
+def differences(run, pairs: Sequence[tuple[str, str]], train_seeds: Iterable[int] | None = (1, 2),
+                agg: str = "product") -> pd.DataFrame | Skipped:
     """One row per pair ``(a, b)`` and measure: ``a - b`` with both PRMs trained with the same
     training seed, for each seed (the run's own first), their range, and whether the sign is the same
     on every training seed. Same labels and test sets throughout: what moves is the training run
-    alone. Pairs with a PRM the run does not have are left out; trains what is missing."""
+    alone. Pairs with a PRM the run does not have are left out; trains what is missing. A
+    :class:`~prmlib.lessons.display.Skipped` note when no seed besides the run's is given."""
+    seeds = _seeds(run, train_seeds)
+    if len(seeds) == 1:
+        return _nothing_asked(run)
     human, names = {"exact": run.human}, set(run.prm_names())
     pairs = [(human.get(a, a), human.get(b, b)) for a, b in pairs]
     pairs = [(a, b) for a, b in pairs if {a, b} <= names and not any(run.metrics(n).get("missing") for n in (a, b))]
-    seeds = _seeds(run, train_seeds)
     variants(run, [n for pair in pairs for n in pair], seeds)
     cols, rows, k = _columns(run, seeds), [], run.profile.sizes.k
     for a, b in pairs:
