@@ -230,7 +230,11 @@ def test_figures_have_labelled_axes(run):
     # the threshold sweep's PRMs carry theirs too, and lead the legend
     ax = lesson4_labels.figure(run)
     (sweep,) = ax.containers
-    assert len(sweep.lines[0].get_xdata()) == len(lesson4_labels.threshold_names(run))
+    assert sweep.has_yerr
+    names = [n for _, n in lesson4_labels.threshold_names(run)]
+    ci = noise.intervals(run, names)
+    for seg, name in zip(sweep.lines[2][0].get_segments(), names):  # one vertical bar per threshold
+        assert sorted(seg[:, 1]) == pytest.approx([ci.loc[name, "F1 low"], ci.loc[name, "F1 high"]])
     assert ax.get_legend().get_texts()[0].get_text().startswith("our PRMs")
 
 
@@ -419,3 +423,29 @@ def test_retraining_changes_only_the_training_seed(run):
     for nothing in ([], None, [run.seed]):  # no seed besides the run's: a note, and nothing trained
         assert isinstance(retrain.differences(run, [("exact", "judge")], nothing), Skipped)
         assert isinstance(retrain.values(run, ["exact"], nothing), Skipped)
+
+
+def test_retraining_tables_say_when_a_seed_is_missing(run, monkeypatch):
+    """A retrained PRM that is not there (a stored-only run) gives NaN, never a range over fewer
+    seeds or a sign that looks stable."""
+    from prmlib.lessons.evaluate import missing_metrics
+
+    real = run.metrics
+    monkeypatch.setattr(run, "metrics", lambda name: missing_metrics() if name == "judge@7" else real(name))
+    d = retrain.differences(run, [("exact", "judge")], train_seeds=[7])
+    assert d["range (max - min)"].isna().all() and d["same sign on every training seed"].isna().all()
+    v = retrain.values(run, ["judge"], train_seeds=[7])
+    assert v["range (max - min)"].isna().all()
+
+
+def test_one_job_per_stored_prm(run, monkeypatch):
+    """"exact" and "exact@<run seed>" are one PRM: asked for together, they are trained once."""
+    from prmlib.lessons import training
+
+    seen = []
+    monkeypatch.setattr(run, "_scored", lambda job: False)
+    monkeypatch.setattr(training, "run_jobs", lambda jobs, **kw: seen.extend(jobs) or {})
+    run.train_all(["exact", f"exact@{run.seed}", "exact@7"])
+    assert len(seen) == 2 and {j["seed"] for j in seen} == {run.seed, 7}
+    with pytest.raises(ValueError, match="needs K > 4"):  # smoke: K = 4
+        run._job("mc_hard_t4")

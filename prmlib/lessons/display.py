@@ -327,7 +327,7 @@ def compare_bars(t: pd.DataFrame, ours: str, paper: str | None = None, ylabel: s
             raise ValueError(f"interval needs two columns (low, high), got {list(interval.columns)}")
         keys = t["name"] if "name" in t.columns else t.index
         lo, hi = (interval.iloc[:, i].reindex(keys).astype(float).to_numpy() for i in (0, 1))
-        yerr = np.vstack([values - lo, hi - values])
+        yerr = np.clip(np.vstack([values - lo, hi - values]), 0, None)  # values are rounded, bounds are not
     bars = ax.bar(x - (w / 2 if two else 0), values, w, label=ours_label, color="tab:blue", yerr=yerr,
                   error_kw={"ecolor": "0.25", "elinewidth": 1, "capsize": 3})
     if yerr is None:

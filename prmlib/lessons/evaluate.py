@@ -31,9 +31,10 @@ THRESHOLDS = np.round(np.linspace(0.01, 0.99, 99), 2)
 
 def bon_problems(bon: list[dict[str, Any]], step_scores: list[list[list[float]]] | None = None) -> list[BoNProblem]:
     """:class:`BoNProblem` objects of the run's candidate sets. Each candidate's correctness is the
-    verdict stored with the set (``answer_correct``, graded once when the set was built), so that
-    evaluating another PRM compares no answers again; records without it are graded by the
-    library's grader. Answers are extracted for majority voting either way."""
+    verdict stored with the set when it was built (``answer_correct``: the library's grader on real
+    benchmarks, the world's own truth in the synthetic world), so that evaluating another PRM compares
+    no answers again; records without it are graded by the library's grader. Answers are extracted
+    for majority voting either way."""
     problems = [BoNProblem(problem=r["problem"], gold=str(r["gold"]), responses=r["responses"],
                            benchmark=r["benchmark"], extraction=r.get("extraction"),
                            step_scores=None if step_scores is None else step_scores[i],

@@ -61,8 +61,7 @@ PRM_TITLES = {
     "judge": "LLM-as-a-judge", "mc_hard": "MC hard", "mc_soft": "MC soft", "consensus_hard": "Consensus, hard",
     "consensus_soft": "Consensus, soft", "exact_windowed": "Exact labels, windowed PRM (ablation)",
     "mc_hard_windowed": "MC hard, windowed PRM (ablation)",
-    **{f"mc_hard_t{t}": f"MC hard, threshold {t}/8" for t in range(1, 8)},
-}
+}  # the threshold sweep's titles name K: prm_title
 _SWEEP = re.compile(r"mc_hard_t([1-9][0-9]*)")
 
 
@@ -285,6 +284,9 @@ class LessonRun:
         from prmlib.prm.config import PRMTrainConfig
 
         source, threshold, label_type, which = prm_spec(name)
+        if threshold >= self.profile.sizes.k:  # "more than t of K right" can never hold
+            raise ValueError(f"PRM {name!r}: threshold {threshold} needs K > {threshold}; this profile has "
+                             f"K = {self.profile.sizes.k}")
         labels_key, _ = self.label_rows(source, threshold)
         recipe = PRMTrainConfig.from_yaml(self.profile.recipe_path(which)).to_dict()
         overrides = dict(self.profile.prm.get("overrides") or {})
@@ -323,6 +325,8 @@ class LessonRun:
                 self.skipped[n] = f"no training rows from label source {source!r}"
                 continue
             jobs.append(self._job(n))
+        # one job per store key ("exact" and "exact@<run seed>" are the same PRM: never two writers)
+        jobs = list({self.store.key("prm", j["prm_inputs"]): j for j in jobs}.values())
         todo = [j for j in jobs if not self._scored(j)]
         if self.stored_only:
             for j in todo:

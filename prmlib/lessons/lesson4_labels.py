@@ -238,8 +238,8 @@ def figure(run, ax=None):
     ax = ax or plt.subplots(figsize=(6, 3.5))[1]
     f1 = t["ProcessBench F1"].to_numpy(dtype=float)
     ci = intervals(run, [n for _, n in threshold_names(run)]).reindex([n for _, n in threshold_names(run)])
-    yerr = np.vstack([f1 - ci["F1 low"].to_numpy(dtype=float), ci["F1 high"].to_numpy(dtype=float) - f1]) \
-        if "F1 low" in ci else None
+    yerr = np.clip(np.vstack([f1 - ci["F1 low"].to_numpy(dtype=float), ci["F1 high"].to_numpy(dtype=float) - f1]),
+                   0, None) if "F1 low" in ci else None
     ax.errorbar(range(len(t)), f1, yerr=yerr, marker="o", capsize=3,
                 label="our PRMs (each trained on its threshold's labels; 95% test-set interval)")
     if t["paper F1"].notna().all():

@@ -130,7 +130,7 @@ def bon_by_level_table(run, names=("exact", "judge", "mc_hard")) -> pd.DataFrame
     :func:`checker_ceiling_table` (worlds with exact labels only), then each PRM with product
     aggregation. Shows at which difficulty Best-of-N separates the PRMs and where they fall below
     majority voting."""
-    from prmlib.lessons.experiment import PRM_TITLES
+    from prmlib.lessons.experiment import prm_title
 
     n = run.profile.sizes.n
     names = [nm for nm in names if nm in run.prm_names()]
@@ -138,7 +138,7 @@ def bon_by_level_table(run, names=("exact", "judge", "mc_hard")) -> pd.DataFrame
     levels = list(dict.fromkeys(lv for m in metrics.values() for lv in m["bon_levels"]))  # in set order
     cols: dict[str, dict[str, float]] = {f"pass@{n}": {}, f"maj@{n}": {}}
     for nm, m in metrics.items():
-        cols[PRM_TITLES[nm]] = {**{lv: m["bon_levels"].get(lv, {}).get(f"rm@{n} (product)", float("nan"))
+        cols[prm_title(nm, run.profile.sizes.k)] = {**{lv: m["bon_levels"].get(lv, {}).get(f"rm@{n} (product)", float("nan"))
                                    for lv in levels}, "all": m["bon"]["product"]}
     measured = [m for m in metrics.values() if not m.get("missing")]  # pass@N, maj@N: the same for every PRM
     if measured:
@@ -155,12 +155,12 @@ def bon_by_level_table(run, names=("exact", "judge", "mc_hard")) -> pd.DataFrame
 
 def bias_table(run, names=("mc_hard", "judge", "exact", "prm800k_like")) -> pd.DataFrame:
     """Per PRM: BoN (product), accuracy on the right-answer-wrong-step test rows, lowest step on the last."""
-    from prmlib.lessons.experiment import PRM_TITLES
+    from prmlib.lessons.experiment import prm_title
 
     rows = []
     for n in [n for n in names if n in run.prm_names()]:
         m = run.metrics(n)
-        rows.append({"PRM": PRM_TITLES[n], f"BoN@{run.profile.sizes.n} (product)": m["bon"]["product"],
+        rows.append({"PRM": prm_title(n, run.profile.sizes.k), f"BoN@{run.profile.sizes.n} (product)": m["bon"]["product"],
                      "right answer, wrong step: first error found (%)": m["extracted"]["accuracy"],
                      "rows": m["extracted"]["n"],
                      "lowest step score on the last step (%)": m["lowest_last_share"]})

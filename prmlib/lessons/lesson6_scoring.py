@@ -17,14 +17,14 @@ AGGS = ("min", "product", "last", "mean")
 
 
 def table(run) -> pd.DataFrame:
-    from prmlib.lessons.experiment import PRM_TITLES
+    from prmlib.lessons.experiment import prm_title
 
     rows = []
     for n in NAMES:
         if n not in run.prm_names():
             continue
         m = run.metrics(n)["bon"]
-        row = {"PRM": PRM_TITLES[n], **{a: m[a] for a in AGGS}}
+        row = {"PRM": prm_title(n, run.profile.sizes.k), **{a: m[a] for a in AGGS}}
         row.update({f"paper {a}": paper(_F9, PAPER_ROWS[n], a) for a in ("min", "product", "last")})
         row["paper row"] = f"Figure 9: {PAPER_ROWS[n]}"
         row["maj"] = m["maj"]

@@ -60,6 +60,12 @@ def bon_correct(run, name: str, agg: str = "product") -> dict[str, np.ndarray]:
     return {level: g.sort_index()[f"rm:{agg}"].to_numpy(dtype=bool) for level, g in per.groupby("benchmark", sort=False)}
 
 
+def measure_names(run, agg: str = "product") -> dict[str, str]:
+    """``{"f1": ..., "bon": ...}``: how the tables name the two measures (Best-of-N with N and ``agg``)."""
+    n = len(run.sets["bon"][0]["responses"]) if run.sets["bon"] else "N"
+    return {"f1": "ProcessBench F1", "bon": f"BoN@{n} ({agg})"}
+
+
 def intervals(run, names, agg: str = "product", n_boot: int = 2000, boot_seed: int = 0,
               confidence: float = 0.95) -> pd.DataFrame:
     """Per PRM (its name as the index): ProcessBench F1 and Best-of-N accuracy (``agg``), each with
@@ -89,8 +95,7 @@ def differences_table(run, pairs=LESSON2_PAIRS, agg: str = "product", n_boot: in
     profiles). Pairs with a PRM the run does not have (or could not train) are left out.
     """
     labels = labels_of_test(run)
-    n_bon = len(run.sets["bon"][0]["responses"]) if run.sets["bon"] else "N"
-    measures = {"f1": "ProcessBench F1", "bon": f"BoN@{n_bon} ({agg})"}
+    measures = measure_names(run, agg)
     pct = f"{100 * confidence:g}%"
     others: dict[int, object] = {}
     try:

@@ -114,7 +114,7 @@ class Profile:
         if 0 not in thresholds or any(not 0 <= t < self.sizes.k for t in thresholds):
             raise ValueError(f"profile {self.name!r}: mc.thresholds must include 0 and lie in [0, k); got {thresholds} "
                              f"with k = {self.sizes.k}")
-        self.mc = {"strategy": "exhaustive", **self.mc, "thresholds": thresholds}
+        self.mc = {"strategy": "exhaustive", **self.mc, "thresholds": sorted(set(thresholds))}
         if self.workers < 1:
             raise ValueError(f"profile {self.name!r}: workers must be >= 1")
 

@@ -23,17 +23,88 @@ import pandas as pd
 
 from prmlib.lessons.display import Skipped
 from prmlib.lessons.experiment import prm_title
+from prmlib.lessons.noise import measure_names
 
 
-def variants(run, names: Iterable[str], train_seeds: Iterable[int]) -> list[str]:
+def variants(run, names: Iterable[str], train_seeds: Iterable[int] | None) -> list[str]:
     """Train and score (if not in the store) each PRM of ``names`` again with each training seed, in
     parallel (``profile.workers``); returns the names, ``"<name>@<seed>"``. The run's own seed is
     left out of ``train_seeds``: its PRM is the one the lessons use."""
-    seeds = [s for s in dict.fromkeys(int(x) for x in train_seeds) if s != run.seed]
-    out = [f"{n}@{s}" for n in dict.fromkeys(names) for s in seeds]
+    out = [f"{n}@{s}" for n in dict.fromkeys(names) for s in _seeds(run, train_seeds)[1:]]
     if out:
         run.train_all(out)
     return out
+
+
+def values(run, names: Sequence[str], train_seeds: Iterable[int] | None = (1, 2),
+           agg: str = "product") -> pd.DataFrame | Skipped:
+    """One row per PRM and measure (ProcessBench F1, Best-of-N with ``agg``): its value at each
+    training seed (the run's own first), and their range (max - min; NaN when a seed's PRM is
+    missing). Trains what is missing. A :class:`~prmlib.lessons.display.Skipped` note when no seed
+    besides the run's is given."""
+    seeds = _seeds(run, train_seeds)
+    if len(seeds) == 1:
+        return _nothing_asked(run)
+    names = _present(run, names)
+    variants(run, names, seeds)
+    cols, rows = _columns(run, seeds), []
+    for n in names:
+        for measure, label in measure_names(run, agg).items():
+            vals = [_value(run, _variant(n, s, run), measure, agg) for s in seeds]
+            rows.append({"PRM": prm_title(n, run.profile.sizes.k), "measure": label, **dict(zip(cols, vals)),
+                         "range (max - min)": _range(vals)})
+    return pd.DataFrame(rows, columns=["PRM", "measure", *cols, "range (max - min)"]).set_index("PRM")
+
+
+def differences(run, pairs: Sequence[tuple[str, str]], train_seeds: Iterable[int] | None = (1, 2),
+                agg: str = "product") -> pd.DataFrame | Skipped:
+    """One row per pair ``(a, b)`` and measure: ``a - b`` with both PRMs trained with the same
+    training seed, for each seed (the run's own first), their range, and whether ``a - b`` has the
+    same sign on every training seed (a difference of 0 has no sign; ``None`` when a seed's PRM is
+    missing). Same labels and test sets throughout: what moves is the training run alone. Pairs with
+    a PRM the run does not have are left out; trains what is missing. A
+    :class:`~prmlib.lessons.display.Skipped` note when no seed besides the run's is given."""
+    seeds = _seeds(run, train_seeds)
+    if len(seeds) == 1:
+        return _nothing_asked(run)
+    human = {"exact": run.human}
+    pairs = [(human.get(a, a), human.get(b, b)) for a, b in pairs]
+    present = set(_present(run, [n for pair in pairs for n in pair]))
+    pairs = [(a, b) for a, b in dict.fromkeys(pairs) if {a, b} <= present]
+    variants(run, present, seeds)
+    cols, rows, k = _columns(run, seeds), [], run.profile.sizes.k
+    for a, b in pairs:
+        for measure, label in measure_names(run, agg).items():
+            diffs = [_value(run, _variant(a, s, run), measure, agg) - _value(run, _variant(b, s, run), measure, agg)
+                     for s in seeds]
+            signs = set(np.sign(diffs))
+            rows.append({"PRMs (a - b)": f"{prm_title(a, k)} - {prm_title(b, k)}", "measure": label,
+                         **dict(zip(cols, diffs)), "range (max - min)": _range(diffs),
+                         "same sign on every training seed": None if np.isnan(diffs).any()
+                         else len(signs) == 1 and 0 not in signs})
+    out = pd.DataFrame(rows, columns=["PRMs (a - b)", "measure", *cols, "range (max - min)",
+                                      "same sign on every training seed"]).set_index("PRMs (a - b)")
+    out.attrs["caption"] = (
+        f"a - b with both PRMs trained on the same labels with training seed {', '.join(map(str, seeds))} "
+        "(initialisation, row sampling, batch order); the same test sets, thresholds tuned on the same validation "
+        "set for each PRM. Percentage points; ranges from unrounded values.")
+    return out
+
+
+def _seeds(run, train_seeds: Iterable[int] | None) -> list[int]:
+    """The run's seed, then the other training seeds asked for, each once."""
+    return [run.seed] + [s for s in dict.fromkeys(int(x) for x in train_seeds or ()) if s != run.seed]
+
+
+def _variant(name: str, seed: int, run) -> str:
+    return name if seed == run.seed else f"{name}@{seed}"
+
+
+def _present(run, names: Iterable[str]) -> list[str]:
+    """The run's PRMs among ``names`` (``exact`` read as the run's human row), those it trained."""
+    human, have = {"exact": run.human}, set(run.prm_names())
+    names = dict.fromkeys(human.get(n, n) for n in names)
+    return [n for n in names if n in have and not run.metrics(n).get("missing")]
 
 
 def _value(run, name: str, measure: str, agg: str) -> float:
@@ -41,8 +112,8 @@ def _value(run, name: str, measure: str, agg: str) -> float:
     return float(m["processbench"]["avg_f1"] if measure == "f1" else m["bon"].get(agg, float("nan")))
 
 
-def _seeds(run, train_seeds: Iterable[int] | None) -> list[int]:
-    return [run.seed] + [s for s in dict.fromkeys(int(x) for x in train_seeds or ()) if s != run.seed]
+def _range(values: Sequence[float]) -> float:
+    return float("nan") if np.isnan(values).any() else float(max(values) - min(values))
 
 
 def _nothing_asked(run) -> Skipped:
@@ -52,61 +123,3 @@ def _nothing_asked(run) -> Skipped:
 
 def _columns(run, seeds: Sequence[int]) -> list[str]:
     return [f"training seed {s}" + (" (the lessons')" if s == run.seed else "") for s in seeds]
-
-
-def values(run, names: Sequence[str], train_seeds: Iterable[int] | None = (1, 2),
-           agg: str = "product") -> pd.DataFrame | Skipped:
-    """One row per PRM and measure (ProcessBench F1, Best-of-N with ``agg``): its value at each
-    training seed (the run's own first), and their range (max - min). Trains what is missing. A
-    :class:`~prmlib.lessons.display.Skipped` note when no seed besides the run's is given."""
-    seeds = _seeds(run, train_seeds)
-    if len(seeds) == 1:
-        return _nothing_asked(run)
-    human = {"exact": run.human}
-    names = [human.get(n, n) for n in names]
-    names = [n for n in dict.fromkeys(names) if n in run.prm_names() and not run.metrics(n).get("missing")]
-    variants(run, names, seeds)
-    cols, rows = _columns(run, seeds), []
-    for n in names:
-        for measure, label in _measures(run, agg).items():
-            vals = [_value(run, n if s == run.seed else f"{n}@{s}", measure, agg) for s in seeds]
-            rows.append({"PRM": prm_title(n, run.profile.sizes.k), "measure": label, **dict(zip(cols, vals)),
-                         "range (max - min)": float(np.nanmax(vals) - np.nanmin(vals))})
-    return pd.DataFrame(rows, columns=["PRM", "measure", *cols, "range (max - min)"]).set_index("PRM")
-
-
-def differences(run, pairs: Sequence[tuple[str, str]], train_seeds: Iterable[int] | None = (1, 2),
-                agg: str = "product") -> pd.DataFrame | Skipped:
-    """One row per pair ``(a, b)`` and measure: ``a - b`` with both PRMs trained with the same
-    training seed, for each seed (the run's own first), their range, and whether the sign is the same
-    on every training seed. Same labels and test sets throughout: what moves is the training run
-    alone. Pairs with a PRM the run does not have are left out; trains what is missing. A
-    :class:`~prmlib.lessons.display.Skipped` note when no seed besides the run's is given."""
-    seeds = _seeds(run, train_seeds)
-    if len(seeds) == 1:
-        return _nothing_asked(run)
-    human, names = {"exact": run.human}, set(run.prm_names())
-    pairs = [(human.get(a, a), human.get(b, b)) for a, b in pairs]
-    pairs = [(a, b) for a, b in pairs if {a, b} <= names and not any(run.metrics(n).get("missing") for n in (a, b))]
-    variants(run, [n for pair in pairs for n in pair], seeds)
-    cols, rows, k = _columns(run, seeds), [], run.profile.sizes.k
-    for a, b in pairs:
-        for measure, label in _measures(run, agg).items():
-            diffs = [_value(run, a if s == run.seed else f"{a}@{s}", measure, agg)
-                     - _value(run, b if s == run.seed else f"{b}@{s}", measure, agg) for s in seeds]
-            signs = {int(np.sign(d)) for d in diffs if not np.isnan(d)}
-            rows.append({"PRMs (a - b)": f"{prm_title(a, k)} - {prm_title(b, k)}", "measure": label,
-                         **dict(zip(cols, diffs)), "range (max - min)": float(np.nanmax(diffs) - np.nanmin(diffs)),
-                         "same sign on every training seed": len(signs) == 1 and 0 not in signs})
-    out = pd.DataFrame(rows, columns=["PRMs (a - b)", "measure", *cols, "range (max - min)",
-                                      "same sign on every training seed"]).set_index("PRMs (a - b)")
-    out.attrs["caption"] = (
-        f"a - b with both PRMs trained on the same labels with training seed {', '.join(map(str, seeds))} "
-        "(initialisation, row sampling, batch order); the same test sets, thresholds tuned on the same validation "
-        "set for each PRM. Percentage points.")
-    return out
-
-
-def _measures(run, agg: str) -> dict[str, str]:
-    n = len(run.sets["bon"][0]["responses"]) if run.sets["bon"] else "N"
-    return {"f1": "ProcessBench F1", "bon": f"BoN@{n} ({agg})"}
