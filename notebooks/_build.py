@@ -249,8 +249,8 @@ d.note(noise.resolution_note(diffs))'''),
 How much of that is the training run alone? With `retrain_seeds` set, each PRM is trained again on
 exactly the same labelled rows, with only the training seed changed (initialisation, which right
 steps are sampled into rows, batch order), and scored on the same sets. On `cpu` each retraining
-takes about 100 s, two at a time; docs/lessons.md has the cpu seed-0 result for every pair of the
-noise tables.
+takes about 100 s, two at a time; docs/lessons.md has the result on cpu seeds 0-2 for every pair
+of the noise tables.
 """),
     code('''d.show(retrain.differences(run, noise.LESSON2_PAIRS, retrain_seeds))'''),
     md("## Conclusion"),
