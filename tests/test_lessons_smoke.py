@@ -336,7 +336,7 @@ def test_stored_only_trains_nothing_and_marks_what_is_missing(run, run_dir, tmp_
         part.scores("mc_hard_t1")
     by_level = lesson5_bon_bias.bon_by_level_table(part, names=("mc_hard_t1", "exact"))  # first PRM missing
     n = part.profile.sizes.n
-    assert by_level["MC hard, threshold 1/8"].isna().all()
+    assert by_level[prm_title("mc_hard_t1", part.profile.sizes.k)].isna().all()  # "threshold 1/4" on smoke
     assert by_level[f"pass@{n}"].notna().all() and by_level["Exact labels (human-like)"].notna().all()
 
     assert main(["lessons", "--profile", "smoke", "--seeds", "0", "--stored-only", "--run-dir", str(copy),
