@@ -62,10 +62,8 @@ PRM_TITLES = {
     "consensus_soft": "Consensus, soft", "exact_windowed": "Exact labels, windowed PRM (ablation)",
     "mc_hard_windowed": "MC hard, windowed PRM (ablation)",
 }  # the threshold sweep's titles name K: prm_title
-_SWEEP = re.compile(r"mc_hard_t([1-9][0-9]*)")
-
-
-_RETRAINED = re.compile(r"(.+)@([0-9]+)")
+_SWEEP = re.compile(r"mc_hard_t([1-9][0-9]*)")  # the threshold sweep's PRMs, any t >= 1
+_RETRAINED = re.compile(r"(.+)@([0-9]+)")  # a PRM trained again with another training seed
 
 
 def training_seed_of(name: str) -> tuple[str, int | None]:
