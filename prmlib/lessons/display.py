@@ -303,6 +303,15 @@ def _figure_title(fig) -> str | None:
     return None
 
 
+def error_extent(values, low, high):
+    """Matplotlib's ``xerr`` / ``yerr`` for values with an interval ``[low, high]``: a 2 x n array of
+    distances below and above, never negative (the values are rounded, the bounds are not)."""
+    import numpy as np
+
+    values, low, high = (np.asarray(a, dtype=float) for a in (values, low, high))
+    return np.clip(np.vstack([values - low, high - values]), 0, None)
+
+
 def compare_bars(t: pd.DataFrame, ours: str, paper: str | None = None, ylabel: str = "", title: str = "",
                  ours_label: str = "ours", paper_label: str = "paper", xlabel: str = "", ax=None,
                  interval: pd.DataFrame | None = None):
@@ -326,8 +335,7 @@ def compare_bars(t: pd.DataFrame, ours: str, paper: str | None = None, ylabel: s
         if interval.shape[1] != 2:
             raise ValueError(f"interval needs two columns (low, high), got {list(interval.columns)}")
         keys = t["name"] if "name" in t.columns else t.index
-        lo, hi = (interval.iloc[:, i].reindex(keys).astype(float).to_numpy() for i in (0, 1))
-        yerr = np.clip(np.vstack([values - lo, hi - values]), 0, None)  # values are rounded, bounds are not
+        yerr = error_extent(values, *(interval.iloc[:, i].reindex(keys) for i in (0, 1)))
     bars = ax.bar(x - (w / 2 if two else 0), values, w, label=ours_label, color="tab:blue", yerr=yerr,
                   error_kw={"ecolor": "0.25", "elinewidth": 1, "capsize": 3})
     if yerr is None:

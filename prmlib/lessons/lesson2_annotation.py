@@ -65,7 +65,7 @@ def claims(run) -> list[Claim]:
 def figure(run, ax=None):
     """ProcessBench F1 against BoN accuracy, one point per PRM, with 95% bootstrap intervals over the
     test rows and Best-of-N problems as error bars (:func:`prmlib.lessons.noise.intervals`)."""
-    from prmlib.lessons.display import scatter
+    from prmlib.lessons.display import error_extent, scatter
     from prmlib.lessons.noise import intervals
 
     t = table(run)
@@ -76,6 +76,6 @@ def figure(run, ax=None):
     if not ci.empty:
         by_name = t.set_index("name").loc[ci.index]
         x, y = by_name[bon_col], by_name["ProcessBench F1"]
-        ax.errorbar(x, y, xerr=[x - ci["BoN low"], ci["BoN high"] - x], yerr=[y - ci["F1 low"], ci["F1 high"] - y],
-                    fmt="none", ecolor="0.6", elinewidth=1, capsize=2, zorder=1)
+        ax.errorbar(x, y, xerr=error_extent(x, ci["BoN low"], ci["BoN high"]),
+                    yerr=error_extent(y, ci["F1 low"], ci["F1 high"]), fmt="none", ecolor="0.6", elinewidth=1, capsize=2, zorder=1)
     return ax

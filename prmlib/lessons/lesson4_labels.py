@@ -230,16 +230,16 @@ def figure(run, ax=None):
     """F1 per hard-label threshold: our PRMs with their 95% test-set intervals
     (:func:`prmlib.lessons.noise.intervals`), the paper's Figure 5 and the training labels' own F1."""
     import matplotlib.pyplot as plt
-    import numpy as np
 
+    from prmlib.lessons.display import error_extent
     from prmlib.lessons.noise import intervals
 
     t = threshold_table(run)
     ax = ax or plt.subplots(figsize=(6, 3.5))[1]
-    f1 = t["ProcessBench F1"].to_numpy(dtype=float)
-    ci = intervals(run, [n for _, n in threshold_names(run)]).reindex([n for _, n in threshold_names(run)])
-    yerr = np.clip(np.vstack([f1 - ci["F1 low"].to_numpy(dtype=float), ci["F1 high"].to_numpy(dtype=float) - f1]),
-                   0, None) if "F1 low" in ci else None
+    f1 = t["ProcessBench F1"]
+    prms = [n for _, n in threshold_names(run)]
+    ci = intervals(run, prms).reindex(prms)
+    yerr = error_extent(f1, ci["F1 low"], ci["F1 high"]) if "F1 low" in ci else None
     ax.errorbar(range(len(t)), f1, yerr=yerr, marker="o", capsize=3,
                 label="our PRMs (each trained on its threshold's labels; 95% test-set interval)")
     if t["paper F1"].notna().all():
