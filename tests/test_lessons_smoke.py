@@ -425,6 +425,43 @@ def test_retraining_changes_only_the_training_seed(run):
         assert isinstance(retrain.values(run, ["exact"], nothing), Skipped)
 
 
+def test_training_curves_come_from_each_training_run(run):
+    """The loss log saved with each PRM, per training seed; a PRM without a log is named, not
+    plotted."""
+    import matplotlib
+
+    from prmlib.prm.train import LOG_FILENAME, read_loss_log
+
+    matplotlib.use("Agg")
+    t = retrain.curves(run, ["exact", "judge"], train_seeds=[7])
+    assert list(t.columns) == ["PRM", "training seed", "step", "epoch", "loss"]
+    for name in ("exact", "judge"):
+        for seed, variant in ((run.seed, name), (7, f"{name}@7")):
+            got = t[(t["PRM"] == prm_title(name)) & (t["training seed"] == seed)]
+            log = read_loss_log(run.model_dir(variant))
+            assert len(got) == len(log) > 0
+            assert got["loss"].tolist() == pytest.approx([e["loss"] for e in log])
+    assert not t.attrs["without log"]
+    fig = retrain.figure_curves(run, ["exact", "judge"], train_seeds=[7])
+    assert [ax.get_xlabel() for ax in fig.axes] == ["epoch", "epoch"] and fig.axes[0].get_ylabel()
+    assert len(fig.axes[0].get_lines()) == 2  # one line per training seed
+    # PRMs trained before the log was kept: named, and no figure from nothing
+    from prmlib.lessons.display import Skipped
+
+    logs = [run.model_dir(n) / LOG_FILENAME for n in ("exact@7", "exact")]
+    saved = [f.read_text() for f in logs]
+    try:
+        logs[0].unlink()
+        t = retrain.curves(run, ["exact"], train_seeds=[7])
+        assert set(t["training seed"]) == {run.seed}
+        assert t.attrs["without log"] == [f"{prm_title('exact')} (training seed 7)"]
+        logs[1].unlink()
+        assert isinstance(retrain.figure_curves(run, ["exact"], train_seeds=[7]), Skipped)
+    finally:
+        for f, text in zip(logs, saved):
+            f.write_text(text)
+
+
 def test_retraining_tables_say_when_a_seed_is_missing(run, monkeypatch):
     """A retrained PRM that is not there (a stored-only run) gives NaN, never a range over fewer
     seeds or a sign that looks stable."""

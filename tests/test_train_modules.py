@@ -41,3 +41,13 @@ def test_lazy_names_of_the_package():
         if hasattr(train, name):
             assert getattr(prmlib.prm, name) is getattr(train, name)
     assert set(prmlib.prm.__all__) == set(prmlib.prm._LAZY)
+
+
+def test_loss_log_keeps_the_logged_losses_only():
+    history = [{"loss": 0.7, "grad_norm": 1.5, "learning_rate": 1e-3, "epoch": 0.5, "step": 10},
+               {"loss": 0.4, "learning_rate": 5e-4, "epoch": 1.0, "step": 20, "grad_norm": None},
+               {"train_runtime": 3.0, "train_loss": 0.55, "epoch": 1.0, "step": 20}]
+    assert train.loss_log(history) == [
+        {"step": 10.0, "epoch": 0.5, "loss": 0.7, "learning_rate": 1e-3, "grad_norm": 1.5},
+        {"step": 20.0, "epoch": 1.0, "loss": 0.4, "learning_rate": 5e-4}]
+    assert train.loss_log([]) == []

@@ -40,7 +40,7 @@ def _tiny_pair(rows):
 def test_tiny_prm_learns_the_toy_rule(tmp_path, label_type):
     import torch
 
-    from prmlib.prm.train import CONFIG_FILENAME, METRICS_FILENAME, PRMTrainConfig, train_prm
+    from prmlib.prm.train import CONFIG_FILENAME, METRICS_FILENAME, PRMTrainConfig, read_loss_log, train_prm
 
     threads = torch.get_num_threads()
     rows = toy_rows(240)
@@ -49,7 +49,7 @@ def test_tiny_prm_learns_the_toy_rule(tmp_path, label_type):
     model, tok = _tiny_pair(rows)
     res = train_prm(rows, model, label_type=label_type, tokenizer=tok, output_dir=str(tmp_path / "run"),
                     learning_rate=3e-3, num_train_epochs=4, per_device_train_batch_size=16, eval_fraction=0.25,
-                    max_length=128, logging_steps=50, seed=0, torch_num_threads=1)
+                    max_length=128, logging_steps=10, seed=0, torch_num_threads=1)
     m = res.metrics
     assert torch.get_num_threads() == threads  # torch_num_threads is restored after training
     assert 40 <= m["global_steps"] <= 80  # a few dozen optimiser steps
@@ -66,6 +66,11 @@ def test_tiny_prm_learns_the_toy_rule(tmp_path, label_type):
     fmt = json.loads((saved / "prmlib_prm.json").read_text())
     assert fmt["separator"] == "<extra_0>" and fmt["separator_token_id"] == res.separator_token_id
     assert json.loads((saved / METRICS_FILENAME).read_text())["eval_accuracy"] == pytest.approx(m["eval_accuracy"])
+    # the loss every 10 steps, kept with the model: it falls as the rule is learnt
+    steps = [e["step"] for e in res.log]
+    assert steps == [10.0 * (i + 1) for i in range(m["global_steps"] // 10)]
+    assert res.log[-1]["loss"] < 0.5 * res.log[0]["loss"] and all(e["epoch"] > 0 for e in res.log)
+    assert read_loss_log(saved) == res.log and read_loss_log(tmp_path) is None
 
     # the saved model reloads and scores the separator positions like the trained one
     import torch
@@ -168,3 +173,23 @@ def test_scoring_adapter_rebuilds_the_training_tokenisation(tmp_path):
         ref = PRMTrainer.tokenize_row(row, tok, "<extra_0>", None, None, False, True)
         assert inp.input_ids == ref["input_ids"]
         assert inp.positions == [i for i, lab in enumerate(ref["labels"]) if lab != -100]
+
+
+def test_how_often_the_loss_is_logged_does_not_change_the_model():
+    """The lessons log every training's loss at their own rate, outside the store key: that is
+    only right if logging leaves the trained weights as they are."""
+    import torch
+
+    from prmlib.prm.train import train_prm
+
+    rows = toy_rows(60)
+    weights = []
+    for every in (1, 0.5):  # each step; twice in the run
+        model, tok = _tiny_pair(rows)
+        res = train_prm(rows, model, label_type="hard", tokenizer=tok, save=False, learning_rate=3e-3,
+                        num_train_epochs=1, per_device_train_batch_size=8, eval_fraction=0.0, max_length=128,
+                        logging_steps=every, seed=0, torch_num_threads=1, train_metrics_max_rows=0)
+        weights.append(res.model.state_dict())
+        assert len(res.log) == (res.metrics["global_steps"] if every == 1 else 2)
+    for name, w in weights[0].items():
+        assert torch.equal(w, weights[1][name]), name

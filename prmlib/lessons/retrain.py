@@ -12,6 +12,7 @@ and scored on the same evaluation sets. Each retraining is one more PRM in the s
     from prmlib.lessons import LessonRun, retrain
     run = LessonRun("cpu", seed=0)
     retrain.differences(run, [("exact", "judge")], train_seeds=[1, 2])
+    retrain.figure_curves(run, ["consensus_soft"], train_seeds=[1, 2])  # the training losses
 """
 
 from __future__ import annotations
@@ -89,6 +90,58 @@ def differences(run, pairs: Sequence[tuple[str, str]], train_seeds: Iterable[int
         "(initialisation, row sampling, batch order); the same test sets, thresholds tuned on the same validation "
         "set for each PRM. Percentage points; ranges from unrounded values.")
     return out
+
+
+def curves(run, names: Sequence[str], train_seeds: Iterable[int] | None = ()) -> pd.DataFrame:
+    """The training loss of each PRM of ``names`` at each training seed (the run's own first), as
+    logged every ``logging_steps`` of the recipe: one row per PRM, training seed and logged step,
+    columns ``PRM``, ``training seed``, ``step``, ``epoch``, ``loss``. Trains what is missing
+    (only for seeds other than the run's when asked). PRMs trained before the log was kept with
+    the model have no rows; ``attrs["without log"]`` names them."""
+    from prmlib.prm.train import read_loss_log
+
+    seeds = _seeds(run, train_seeds)
+    names = _present(run, names)
+    variants(run, names, seeds)
+    rows, without = [], []
+    for n in names:
+        for s in seeds:
+            log = read_loss_log(run.model_dir(_variant(n, s, run)))
+            if log is None:
+                without.append(f"{prm_title(n, run.profile.sizes.k)} (training seed {s})")
+                continue
+            rows += [{"PRM": prm_title(n, run.profile.sizes.k), "training seed": s, "step": int(e["step"]),
+                      "epoch": e.get("epoch", float("nan")), "loss": e["loss"]} for e in log]
+    out = pd.DataFrame(rows, columns=["PRM", "training seed", "step", "epoch", "loss"])
+    out.attrs["without log"] = without
+    return out
+
+
+def figure_curves(run, names: Sequence[str], train_seeds: Iterable[int] | None = ()):
+    """Training loss against epoch, one panel per PRM, one line per training seed
+    (:func:`curves`). A :class:`~prmlib.lessons.display.Skipped` note when no PRM has a log."""
+    import textwrap
+
+    import matplotlib.pyplot as plt
+
+    t = curves(run, names, train_seeds)
+    if t.empty:
+        missing = "; ".join(t.attrs["without log"]) or "none of the PRMs asked for is in this run"
+        return Skipped(f"no training-loss log to plot ({missing}): PRMs trained before the log was kept "
+                       "with the model have none; a new training writes training_log.json")
+    prms = list(dict.fromkeys(t["PRM"]))
+    fig, axes = plt.subplots(1, len(prms), figsize=(3.2 * len(prms) + 0.8, 3.2), sharey=True, squeeze=False)
+    for ax, prm in zip(axes[0], prms):
+        for seed, g in t[t["PRM"] == prm].groupby("training seed", sort=False):
+            own = " (the lessons')" if seed == run.seed else ""
+            ax.plot(g["epoch"], g["loss"], marker=".", label=f"training seed {seed}{own}")
+        ax.set_title(textwrap.fill(prm, 28), fontsize=9)
+        ax.set_xlabel("epoch")
+    axes[0][0].set_ylabel("training loss (nats per step label)")
+    axes[0][-1].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.suptitle("The same labels, trained again: training loss")
+    fig.tight_layout()
+    return fig
 
 
 def _seeds(run, train_seeds: Iterable[int] | None) -> list[int]:

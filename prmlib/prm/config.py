@@ -103,7 +103,7 @@ class PRMTrainConfig:
     eval_fraction: float = 0.05
     eval_before_training: bool = True
     train_metrics_max_rows: int = 1000
-    logging_steps: int = 10
+    logging_steps: float = 10  # a value below 1 is a share of the training steps (TrainingArguments)
     save_strategy: str = "no"
     save_steps: int = 500
     dataset_num_proc: int | None = None

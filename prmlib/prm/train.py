@@ -55,6 +55,7 @@ from prmlib.prm.model import (
 
 __all__ = [  # noqa: RUF022 (grouped by module; the names of config, data, model and metrics are re-exported)
     "train_prm", "TrainResult", "build_prm_config", "CONFIG_FILENAME", "METRICS_FILENAME", "FORMAT_FILENAME",
+    "LOG_FILENAME", "loss_log", "read_loss_log",
     "PRMTrainConfig", "DEFAULT_SEPARATOR", "DEFAULT_TINY", "LABEL_TYPES", "resolve_config",
     "as_stepwise_dataset", "split_by_prompt", "tokenize_stepwise",
     "margin_for_metrics", "step_accuracy",
@@ -66,6 +67,7 @@ logger = logging.getLogger(__name__)
 CONFIG_FILENAME = "prm_train_config.yaml"
 METRICS_FILENAME = "metrics.json"
 FORMAT_FILENAME = "prmlib_prm.json"
+LOG_FILENAME = "training_log.json"  # the training loss every ``logging_steps`` (read_loss_log)
 
 _resolve_config = resolve_config  # the name before the split (private names stay importable too)
 
@@ -83,6 +85,8 @@ class TrainResult:
         config: the resolved configuration.
         separator_token_id: id of the separator token in the saved tokenizer.
         model, tokenizer: the trained model and its tokenizer (not serialised).
+        log: the training loss as logged every ``logging_steps`` (:func:`loss_log`), saved as
+            ``training_log.json``.
     """
 
     output_dir: str | None
@@ -91,11 +95,28 @@ class TrainResult:
     separator_token_id: int
     model: Any = field(default=None, repr=False)
     tokenizer: Any = field(default=None, repr=False)
+    log: list[dict[str, float]] = field(default_factory=list, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """Everything but the model and tokenizer, JSON-ready."""
         return {"output_dir": self.output_dir, "separator_token_id": self.separator_token_id,
-                "metrics": self.metrics, "config": self.config.to_dict()}
+                "metrics": self.metrics, "config": self.config.to_dict(), "log": self.log}
+
+
+def loss_log(log_history: list[dict[str, Any]]) -> list[dict[str, float]]:
+    """The training-loss entries of a trainer's ``state.log_history``: one dict per logging step
+    with ``step``, ``epoch``, ``loss`` (mean over the steps since the previous entry) and, when
+    logged, ``learning_rate`` and ``grad_norm``. The final summary entry (``train_loss``) is left
+    out."""
+    keep = ("step", "epoch", "loss", "learning_rate", "grad_norm")
+    return [{k: float(e[k]) for k in keep if e.get(k) is not None} for e in log_history if "loss" in e]
+
+
+def read_loss_log(model_dir: str | os.PathLike) -> list[dict[str, float]] | None:
+    """The saved loss log of a trained PRM folder; ``None`` when it has none (PRMs trained before
+    the log was kept, or released PRMs)."""
+    path = Path(model_dir) / LOG_FILENAME
+    return json.loads(path.read_text()) if path.is_file() else None
 
 
 # -- training -----------------------------------------------------------------------------------
@@ -260,6 +281,7 @@ def _train(dataset, base_model, cfg: PRMTrainConfig, tokenizer, eval_dataset, sa
     metrics["train_seconds"] = round(time.perf_counter() - start, 3)
     metrics["training_loss"] = float(out.training_loss)
     metrics["global_steps"] = int(out.global_step)
+    log = loss_log(trainer.state.log_history)
     if eval_tok is not None:
         metrics.update(trainer.evaluate(metric_key_prefix="eval"))
     if cfg.train_metrics_max_rows:
@@ -280,8 +302,9 @@ def _train(dataset, base_model, cfg: PRMTrainConfig, tokenizer, eval_dataset, sa
                 {"format": "trl_stepwise", "separator": cfg.separator, "separator_token_id": sep_id,
                  "prompt_template": "{problem}", "label_type": cfg.label_type}, indent=2) + "\n")
             (Path(out_dir) / METRICS_FILENAME).write_text(json.dumps(metrics, indent=2, default=str) + "\n")
+            (Path(out_dir) / LOG_FILENAME).write_text(json.dumps(log) + "\n")
     model = trainer.model
     if isinstance(model, torch.nn.Module):
         model.eval()
     return TrainResult(output_dir=out_dir, metrics=metrics, config=cfg, separator_token_id=sep_id,
-                       model=model, tokenizer=tok)
+                       model=model, tokenizer=tok, log=log)
