@@ -253,6 +253,11 @@ takes about 100 s, two at a time; docs/lessons.md has the result on cpu seeds 0-
 of the noise tables.
 """),
     code('''d.show(retrain.differences(run, noise.LESSON2_PAIRS, retrain_seeds))'''),
+    md("""
+Each training run's loss, logged with the model: a run that stalls, or one seed that learns much
+later than another, shows here before it shows in a table.
+"""),
+    code('''d.show_figure(retrain.figure_curves(run, ["exact", "judge", "mc_hard"], retrain_seeds))'''),
     md("## Conclusion"),
     code('''d.conclusion(lesson2_annotation.claims(run), run)'''),
     md("""
