@@ -444,7 +444,13 @@ def test_training_curves_come_from_each_training_run(run):
     assert not t.attrs["without log"]
     fig = retrain.figure_curves(run, ["exact", "judge"], train_seeds=[7])
     assert [ax.get_xlabel() for ax in fig.axes] == ["epoch", "epoch"] and fig.axes[0].get_ylabel()
-    assert len(fig.axes[0].get_lines()) == 2  # one line per training seed
+    # per training seed: the running mean (in the legend) and the log as it is, in one colour
+    assert [x.get_text() for x in fig.axes[1].get_legend().get_texts()] == [
+        f"training seed {run.seed} (the lessons')", "training seed 7"]
+    smooth, raw = fig.axes[0].get_lines()[:2]
+    got = t[(t["PRM"] == prm_title("exact")) & (t["training seed"] == run.seed)]
+    assert raw.get_ydata().tolist() == pytest.approx(got["loss"].tolist()) and smooth.get_color() == raw.get_color()
+    assert len(fig.axes[0].get_lines()) == 4
     # PRMs trained before the log was kept: named, and no figure from nothing
     from prmlib.lessons.display import Skipped
 

@@ -117,9 +117,16 @@ def curves(run, names: Sequence[str], train_seeds: Iterable[int] | None = ()) ->
     return out
 
 
+SMOOTH = 5  # logged entries per running mean in figure_curves
+
+
 def figure_curves(run, names: Sequence[str], train_seeds: Iterable[int] | None = ()):
-    """Training loss against epoch, one panel per PRM, one line per training seed
-    (:func:`curves`). A :class:`~prmlib.lessons.display.Skipped` note when no PRM has a log."""
+    """Training loss against epoch, one panel per PRM, one colour per training seed (:func:`curves`):
+    thin, as logged; thick, a running mean over :data:`SMOOTH` entries. Batches grouped by length
+    (the recipes' ``group_by_length``) make the logged loss saw-toothed. Hard (cross-entropy) and
+    soft (BCE against c/K, which stays above the targets' own entropy) losses are not on one scale:
+    compare seeds within a panel. A :class:`~prmlib.lessons.display.Skipped` note when no PRM has a
+    log."""
     import textwrap
 
     import matplotlib.pyplot as plt
@@ -130,14 +137,16 @@ def figure_curves(run, names: Sequence[str], train_seeds: Iterable[int] | None =
         return Skipped(f"no training-loss log to plot ({missing}): PRMs trained before the log was kept "
                        "with the model have none; a new training writes training_log.json")
     prms = list(dict.fromkeys(t["PRM"]))
-    fig, axes = plt.subplots(1, len(prms), figsize=(3.2 * len(prms) + 0.8, 3.2), sharey=True, squeeze=False)
+    fig, axes = plt.subplots(1, len(prms), figsize=(3.2 * len(prms) + 0.8, 3.2), squeeze=False)
     for ax, prm in zip(axes[0], prms):
         for seed, g in t[t["PRM"] == prm].groupby("training seed", sort=False):
             own = " (the lessons')" if seed == run.seed else ""
-            ax.plot(g["epoch"], g["loss"], marker=".", label=f"training seed {seed}{own}")
+            (line,) = ax.plot(g["epoch"], g["loss"].rolling(SMOOTH, center=True, min_periods=1).mean(),
+                              label=f"training seed {seed}{own}")
+            ax.plot(g["epoch"], g["loss"], color=line.get_color(), alpha=0.3, linewidth=0.8)
         ax.set_title(textwrap.fill(prm, 28), fontsize=9)
         ax.set_xlabel("epoch")
-    axes[0][0].set_ylabel("training loss (nats per step label)")
+    axes[0][0].set_ylabel(f"training loss (nats per step label;\nthick: running mean of {SMOOTH} logs)")
     axes[0][-1].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     fig.suptitle("The same labels, trained again: training loss")
     fig.tight_layout()
