@@ -24,7 +24,6 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
-
 LOG_POINTS = 50  # training-loss entries per training run
 
 
