@@ -457,10 +457,7 @@ whose final answer is right but which contain a wrong step.
 """),
     code('''b = lesson5_bon_bias.bias_table(run)
 d.show(b, "Best-of-N and the right-answer-wrong-step rows, per PRM", labels={"rows": "right-answer-wrong-step rows"})
-d.show_figure(d.scatter(b, d.bon_column(b), "right answer, wrong step: first error found (%)",
-                        xlabel="Best-of-N accuracy (%), product of step scores",
-                        ylabel="first error found on right-answer,\\nwrong-step rows (%)",
-                        title="Figure 7: Best-of-N against finding wrong steps behind right answers"))
+d.show_figure(lesson5_bon_bias.figure_bias(run))
 d.show(reference_table("lessons_fig7_bon_vs_extracted_processbench"), "Paper, Figure 7", index=False)'''),
     md("""
 ### How high can Best-of-N go for a perfect step checker?
@@ -570,9 +567,7 @@ run = d.open_run(profile, seed, run_dir, k=k, n=n, train_problems_per_level=trai
     md("## Every recipe on both evaluations"),
     code('''t = lesson7_recipe.table(run)
 d.show(t, "The recipe against the alternatives")
-d.show_figure(d.scatter(t, d.bon_column(t), "ProcessBench F1", xlabel="Best-of-N accuracy (%), product of step scores",
-                        ylabel="ProcessBench-style F1 (%)", title="The recipe on both evaluations",
-                        highlight="Consensus, hard"))
+d.show_figure(lesson7_recipe.figure(run))
 d.note(lesson7_recipe.fit_note(run))'''),
     *noise_cells("LESSON7_PAIRS"),
     md("## Conclusion"),

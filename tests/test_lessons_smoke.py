@@ -238,6 +238,35 @@ def test_figures_have_labelled_axes(run):
     assert ax.get_legend().get_texts()[0].get_text().startswith("our PRMs")
 
 
+def test_scatter_figures_carry_each_prms_intervals(run):
+    """Figure 7 (lesson 5) and the recipe figure (lesson 7): each point's bars are its own
+    intervals, on both axes; the right-answer-wrong-step accuracy's interval is around its metric."""
+    import matplotlib
+
+    from prmlib.lessons import lesson7_recipe, noise
+
+    matplotlib.use("Agg")
+    for fig_fn, table_fn, (xcol, ycol) in (
+            (lesson5_bon_bias.figure_bias, lesson5_bon_bias.bias_table, ("BoN", "extracted")),
+            (lesson7_recipe.figure, lesson7_recipe.table, ("BoN", "F1"))):
+        ax = fig_fn(run)
+        assert ax.get_xlabel() and ax.get_ylabel() and "95%" in ax.get_title()
+        t = table_fn(run)
+        names = list(t["name"])
+        ci = noise.intervals(run, names)
+        (bars,) = ax.containers
+        xsegs, ysegs = (bars.lines[2][i].get_segments() for i in (0, 1))
+        assert len(xsegs) == len(ysegs) == len(names)
+        for xs, ys, name in zip(xsegs, ysegs, names):
+            assert sorted(xs[:, 0]) == pytest.approx([ci.loc[name, f"{xcol} low"], ci.loc[name, f"{xcol} high"]])
+            assert sorted(ys[:, 1]) == pytest.approx([ci.loc[name, f"{ycol} low"], ci.loc[name, f"{ycol} high"]])
+    for name in ci.index:
+        ext = run.metrics(name)["extracted"]
+        hits = noise.extracted_hits(run, name)
+        assert len(hits) == ext["n"] and 100 * hits.mean() == pytest.approx(ext["accuracy"])
+        assert ci.loc[name, "extracted low"] <= ext["accuracy"] <= ci.loc[name, "extracted high"]
+
+
 def test_compare_bars_error_bars_follow_the_prm_names(run):
     import matplotlib
     import numpy as np

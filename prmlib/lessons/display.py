@@ -371,15 +371,27 @@ def bon_column(t: pd.DataFrame) -> str:
 
 
 def scatter(t: pd.DataFrame, x: str, y: str, xlabel: str, ylabel: str, title: str, ax=None, label_points: bool = True,
-            highlight: str | None = None):
+            highlight: str | None = None, interval: pd.DataFrame | None = None):
     """One labelled point per row of ``t`` (labels placed so that they do not overlap one another);
-    the row named ``highlight`` is drawn in another colour. Returns the Axes."""
+    the row named ``highlight`` is drawn in another colour. Returns the Axes.
+
+    ``interval``: optional error bars, a frame of four columns (x low, x high, y low, y high),
+    indexed like :func:`compare_bars`' (by ``t``'s ``name`` column, else its index), e.g.
+    ``noise.intervals(run, t["name"])[["BoN low", "BoN high", "F1 low", "F1 high"]]``. Rows it
+    lacks get no bar."""
     import matplotlib.pyplot as plt
 
     ax = ax or plt.subplots(figsize=(6.8, 4.4))[1]
     xs, ys = t[x].astype(float), t[y].astype(float)
     colors = ["tab:orange" if highlight is not None and str(n) == highlight else "tab:blue" for n in t.index]
     ax.scatter(xs, ys, s=36, c=colors, zorder=3)
+    if interval is not None:
+        if interval.shape[1] != 4:
+            raise ValueError(f"interval needs four columns (x low, x high, y low, y high), got {list(interval.columns)}")
+        keys = t["name"] if "name" in t.columns else t.index
+        lo_hi = [interval.iloc[:, i].reindex(keys).to_numpy(dtype=float) for i in range(4)]
+        ax.errorbar(xs, ys, xerr=error_extent(xs, *lo_hi[:2]), yerr=error_extent(ys, *lo_hi[2:]), fmt="none",
+                    ecolor="0.6", elinewidth=1, capsize=2, zorder=1)
     ax.margins(0.12)
     if label_points:
         _place_labels(ax, [_wrap(str(n), 28) for n in t.index], list(xs), list(ys))

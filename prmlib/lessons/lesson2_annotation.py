@@ -65,17 +65,12 @@ def claims(run) -> list[Claim]:
 def figure(run, ax=None):
     """ProcessBench F1 against BoN accuracy, one point per PRM, with 95% bootstrap intervals over the
     test rows and Best-of-N problems as error bars (:func:`prmlib.lessons.noise.intervals`)."""
-    from prmlib.lessons.display import error_extent, scatter
+    from prmlib.lessons.display import scatter
     from prmlib.lessons.noise import intervals
 
     t = table(run)
     bon_col = next(c for c in t.columns if c.startswith("BoN@"))
-    ax = scatter(t, bon_col, "ProcessBench F1", xlabel=f"{bon_col} accuracy (%)", ylabel="ProcessBench-style F1 (%)",
-                 title="Lesson 2: the two evaluations, one point per PRM (bars: 95% test-set intervals)", ax=ax)
     ci = intervals(run, list(t["name"]))
-    if not ci.empty:
-        by_name = t.set_index("name").loc[ci.index]
-        x, y = by_name[bon_col], by_name["ProcessBench F1"]
-        ax.errorbar(x, y, xerr=error_extent(x, ci["BoN low"], ci["BoN high"]),
-                    yerr=error_extent(y, ci["F1 low"], ci["F1 high"]), fmt="none", ecolor="0.6", elinewidth=1, capsize=2, zorder=1)
-    return ax
+    return scatter(t, bon_col, "ProcessBench F1", xlabel=f"{bon_col} accuracy (%)", ylabel="ProcessBench-style F1 (%)",
+                   title="Lesson 2: the two evaluations, one point per PRM (bars: 95% test-set intervals)", ax=ax,
+                   interval=ci[["BoN low", "BoN high", "F1 low", "F1 high"]] if not ci.empty else None)

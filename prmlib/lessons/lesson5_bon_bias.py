@@ -154,13 +154,15 @@ def bon_by_level_table(run, names=("exact", "judge", "mc_hard")) -> pd.DataFrame
 
 
 def bias_table(run, names=("mc_hard", "judge", "exact", "prm800k_like")) -> pd.DataFrame:
-    """Per PRM: BoN (product), accuracy on the right-answer-wrong-step test rows, lowest step on the last."""
+    """Per PRM: BoN (product), accuracy on the right-answer-wrong-step test rows, lowest step on the
+    last (``name``: the PRM's name in the run, hidden by ``display.show``)."""
     from prmlib.lessons.experiment import prm_title
 
     rows = []
     for n in [n for n in names if n in run.prm_names()]:
         m = run.metrics(n)
-        rows.append({"PRM": prm_title(n, run.profile.sizes.k), f"BoN@{run.profile.sizes.n} (product)": m["bon"]["product"],
+        rows.append({"PRM": prm_title(n, run.profile.sizes.k), "name": n,
+                     f"BoN@{run.profile.sizes.n} (product)": m["bon"]["product"],
                      "right answer, wrong step: first error found (%)": m["extracted"]["accuracy"],
                      "rows": m["extracted"]["n"],
                      "lowest step score on the last step (%)": m["lowest_last_share"]})
@@ -225,3 +227,20 @@ def figure(run, ax=None):
     ax.legend(fontsize=8)
     ax.set_title("Lesson 5: right answer, wrong process")
     return ax
+
+
+def figure_bias(run, ax=None):
+    """Figure 7's analogue: Best-of-N accuracy against the share of right-answer-wrong-step test rows
+    whose first error the PRM finds, one point per PRM of :func:`bias_table`, with 95% test-set
+    intervals on both (:func:`prmlib.lessons.noise.intervals`)."""
+    from prmlib.lessons.display import bon_column, scatter
+    from prmlib.lessons.noise import intervals
+
+    b = bias_table(run)
+    ci = intervals(run, list(b["name"]))
+    return scatter(b, bon_column(b), "right answer, wrong step: first error found (%)",
+                   xlabel="Best-of-N accuracy (%), product of step scores",
+                   ylabel="first error found on right-answer,\nwrong-step rows (%)",
+                   title="Figure 7: Best-of-N against finding wrong steps behind right answers\n"
+                         "(bars: 95% test-set intervals)", ax=ax,
+                   interval=ci[["BoN low", "BoN high", "extracted low", "extracted high"]] if not ci.empty else None)

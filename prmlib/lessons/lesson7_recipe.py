@@ -60,3 +60,19 @@ def claims(run) -> list[Claim]:
                   "66.5 F1 vs 40.2 / 40.2 (Figure 4); BoN 67.2 (Figure 3) vs 65.9 best alternative (Table 3)",
                   f"F1 {r1(f1['consensus_hard'])} vs {r1(f1['mc_hard'])} / {r1(f1['mc_soft'])}; "
                   f"BoN {r1(bon['consensus_hard'])} vs best {r1(best_bon)}", holds, {"f1": f1, "bon": bon})]
+
+
+def figure(run, ax=None):
+    """Every PRM of :func:`table` on both evaluations, the recipe (consensus + hard) highlighted,
+    with 95% test-set intervals on both (:func:`prmlib.lessons.noise.intervals`)."""
+    from prmlib.lessons.display import bon_column, scatter
+    from prmlib.lessons.experiment import prm_title
+    from prmlib.lessons.noise import intervals
+
+    t = table(run)
+    ci = intervals(run, list(t["name"]))
+    return scatter(t, bon_column(t), "ProcessBench F1", xlabel="Best-of-N accuracy (%), product of step scores",
+                   ylabel="ProcessBench-style F1 (%)",
+                   title="The recipe on both evaluations (bars: 95% test-set intervals)", ax=ax,
+                   highlight=prm_title("consensus_hard"),
+                   interval=ci[["BoN low", "BoN high", "F1 low", "F1 high"]] if not ci.empty else None)

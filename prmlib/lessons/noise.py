@@ -25,7 +25,7 @@ from prmlib.eval.bootstrap import (
     processbench_f1_interval,
 )
 from prmlib.eval.processbench import predictions_from_scores
-from prmlib.lessons.evaluate import _clean, bon_problems
+from prmlib.lessons.evaluate import _clean, bon_problems, extracted_rows
 from prmlib.lessons.experiment import prm_title
 
 #: the comparisons of lesson 2's claims C2 and C3: the human row against the judge, the judge against MC
@@ -60,6 +60,14 @@ def bon_correct(run, name: str, agg: str = "product") -> dict[str, np.ndarray]:
     return {level: g.sort_index()[f"rm:{agg}"].to_numpy(dtype=bool) for level, g in per.groupby("benchmark", sort=False)}
 
 
+def extracted_hits(run, name: str) -> np.ndarray:
+    """One bool per right-answer-wrong-step test row (all levels pooled, as the metric
+    ``extracted`` is): does the PRM predict its first wrong step exactly."""
+    preds, labels = predictions_on_test(run, name), labels_of_test(run)
+    masks = extracted_rows(run.sets["test"])
+    return np.concatenate([preds[s][m] == labels[s][m] for s, m in masks.items()] or [np.zeros(0, bool)])
+
+
 def measure_names(run, agg: str = "product") -> dict[str, str]:
     """``{"f1": ..., "bon": ...}``: how the tables name the two measures (Best-of-N with N and ``agg``)."""
     n = len(run.sets["bon"][0]["responses"]) if run.sets["bon"] else "N"
@@ -68,16 +76,21 @@ def measure_names(run, agg: str = "product") -> dict[str, str]:
 
 def intervals(run, names, agg: str = "product", n_boot: int = 2000, boot_seed: int = 0,
               confidence: float = 0.95) -> pd.DataFrame:
-    """Per PRM (its name as the index): ProcessBench F1 and Best-of-N accuracy (``agg``), each with
-    its own bootstrap interval over the test rows / problems (for error bars; to compare two PRMs,
-    use the paired :func:`differences_table`, whose intervals are narrower)."""
+    """Per PRM (its name as the index): ProcessBench F1, Best-of-N accuracy (``agg``) and the
+    accuracy on the right-answer-wrong-step test rows (``extracted``, :func:`extracted_hits`), each
+    with its own bootstrap interval over the test rows / problems (for error bars; to compare two
+    PRMs, use the paired :func:`differences_table`, whose intervals are narrower)."""
     labels, rows = labels_of_test(run), {}
+    nan3 = (float("nan"),) * 3
     for n in names:
         if n not in run.prm_names() or run.metrics(n).get("missing"):
             continue
         f1 = processbench_f1_interval(predictions_on_test(run, n), labels, n_boot, boot_seed, confidence)
         bon = bon_accuracy_interval(bon_correct(run, n, agg), n_boot, boot_seed, confidence)
-        rows[n] = {"F1": f1[0], "F1 low": f1[1], "F1 high": f1[2], "BoN": bon[0], "BoN low": bon[1], "BoN high": bon[2]}
+        hits = extracted_hits(run, n)  # one pool: the accuracy of one group of rows is their mean
+        ext = bon_accuracy_interval({"all": hits}, n_boot, boot_seed, confidence) if len(hits) else nan3
+        rows[n] = {"F1": f1[0], "F1 low": f1[1], "F1 high": f1[2], "BoN": bon[0], "BoN low": bon[1], "BoN high": bon[2],
+                   "extracted": ext[0], "extracted low": ext[1], "extracted high": ext[2]}
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
