@@ -235,6 +235,11 @@ class LessonRun:
         else ``prm800k_like`` (PRM800K itself in the real-problem world)."""
         return "exact" if self.world.has_exact_labels else "prm800k_like"
 
+    def own_name(self, name: str) -> str:
+        """``name`` as this run trains it: ``exact`` (the human row of the paper's tables) is
+        :attr:`human`; every other name is itself."""
+        return self.human if name == "exact" else name
+
     def consensus(self):
         """:class:`prmlib.annotate.ConsensusResult` of the MC (threshold 0) and judge first errors."""
         from prmlib.annotate.consensus import consensus_filter

@@ -131,10 +131,10 @@ def differences_table(run, pairs=LESSON2_PAIRS, agg: str = "product", n_boot: in
 
 
 def _records(run, pairs, agg, n_boot, boot_seed, confidence, labels, measures, others, pct) -> list[dict]:
-    human, names, k = {"exact": run.human}, set(run.prm_names()), run.profile.sizes.k
+    names, k = set(run.prm_names()), run.profile.sizes.k
     preds, correct, records = {}, {}, []
     for a, b in pairs:
-        a, b = human.get(a, a), human.get(b, b)
+        a, b = run.own_name(a), run.own_name(b)
         if not {a, b} <= names or any(run.metrics(n).get("missing") for n in (a, b)):  # not trained (no rows)
             continue
         for n in (a, b):

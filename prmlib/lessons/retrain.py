@@ -68,8 +68,7 @@ def differences(run, pairs: Sequence[tuple[str, str]], train_seeds: Iterable[int
     seeds = _seeds(run, train_seeds)
     if len(seeds) == 1:
         return _nothing_asked(run)
-    human = {"exact": run.human}
-    pairs = [(human.get(a, a), human.get(b, b)) for a, b in pairs]
+    pairs = [(run.own_name(a), run.own_name(b)) for a, b in pairs]
     present = set(_present(run, [n for pair in pairs for n in pair]))
     pairs = [(a, b) for a, b in dict.fromkeys(pairs) if {a, b} <= present]
     variants(run, present, seeds)
@@ -164,8 +163,8 @@ def _variant(name: str, seed: int, run) -> str:
 
 def _present(run, names: Iterable[str]) -> list[str]:
     """The run's PRMs among ``names`` (``exact`` read as the run's human row), those it trained."""
-    human, have = {"exact": run.human}, set(run.prm_names())
-    names = dict.fromkeys(human.get(n, n) for n in names)
+    have = set(run.prm_names())
+    names = dict.fromkeys(run.own_name(n) for n in names)
     return [n for n in names if n in have and not run.metrics(n).get("missing")]
 
 

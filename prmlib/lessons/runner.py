@@ -280,13 +280,13 @@ def _source_cell_number(executed: Path, index: int) -> int:
 
 
 # -- the command ---------------------------------------------------------------------------------
-def prepare(profile: str, seed: int, run_dir: Path, knobs: dict[str, Any]) -> float:
-    """Run the chain (every PRM trained and scored, cached) with progress bars; seconds taken."""
-    from prmlib.lessons.display import make_profile
+def prepare(profile, seed: int, run_dir: Path) -> float:
+    """Run the chain (every PRM trained and scored, cached) with progress bars for a
+    :class:`~prmlib.lessons.profiles.Profile` (knobs applied: ``display.make_profile``); seconds taken."""
     from prmlib.lessons.experiment import LessonRun
 
     t0 = time.perf_counter()
-    lr = LessonRun(make_profile(profile, **knobs), seed=seed, run_dir=run_dir, progress=True)
+    lr = LessonRun(profile, seed=seed, run_dir=run_dir, progress=True)
     try:
         lr.train_all()
         for name in lr.prm_names():  # stored now, so notebooks running side by side only read
@@ -310,7 +310,7 @@ def run(args: argparse.Namespace) -> int:
         params = parse_params(args.param)
         folder = Path(args.notebooks_dir) if args.notebooks_dir else default_notebooks_dir()
         notebooks = select_notebooks(folder, args.notebooks)
-        make_profile(args.profile, **knobs_of(params))  # the knobs fit the profile (thresholds below K ...)
+        knobbed = make_profile(args.profile, **knobs_of(params))  # the knobs fit the profile (thresholds below K ...)
     except (FileNotFoundError, ValueError, TypeError) as exc:
         print(f"prmlib run: {exc}", file=sys.stderr)
         return 2
@@ -319,7 +319,6 @@ def run(args: argparse.Namespace) -> int:
     # a knob run is another experiment: its notebooks and report go beside the profile's own, the store is shared
     out_root = root / "knobs" / knob_folder(params) if params else root
     out_dir = out_root / "notebooks"
-    knobs = knobs_of(params)
     meaningful = numbers_mean_something(profile)
     print(f"prmlib run: profile {profile.name} ({profile.description}), seed {args.seed}, "
           f"{len(notebooks)} notebooks from {folder} into {out_dir}", file=sys.stderr)
@@ -336,7 +335,7 @@ def run(args: argparse.Namespace) -> int:
                 return 2
         print("preparing the chain (trains and scores every PRM not yet in the store) ...", file=sys.stderr, flush=True)
         try:
-            timings["prepare"] = round(prepare(args.profile, args.seed, run_dir, knobs), 1)
+            timings["prepare"] = round(prepare(knobbed, args.seed, run_dir), 1)
         except NotImplementedError as exc:
             print(f"prmlib run: {exc}\nThe data tour and the released PRMs do not need the chain: "
                   f"prmlib run --profile {args.profile} --notebooks 00,08", file=sys.stderr)
