@@ -267,6 +267,28 @@ def test_scatter_figures_carry_each_prms_intervals(run):
         assert ci.loc[name, "extracted low"] <= ext["accuracy"] <= ci.loc[name, "extracted high"]
 
 
+def test_scatter_error_bars_follow_the_prm_names():
+    """display.scatter places each row's bars by its name, whatever the interval frame's order, and
+    gives a row the frame lacks no bar (NaN)."""
+    import matplotlib
+    import numpy as np
+
+    matplotlib.use("Agg")
+    from prmlib.lessons import display
+
+    t = pd.DataFrame({"name": ["a", "b", "c"], "x": [10.0, 20.0, 30.0], "y": [1.0, 2.0, 3.0]},
+                     index=["A", "B", "C"])
+    ci = pd.DataFrame({"x lo": [27.0, 8.0], "x hi": [31.0, 12.0], "y lo": [2.5, 0.5], "y hi": [3.5, 1.5]},
+                      index=["c", "a"])  # shuffled, "b" missing
+    ax = display.scatter(t, "x", "y", "x", "y", "t", interval=ci, label_points=False)
+    (bars,) = ax.containers
+    xsegs, ysegs = (bars.lines[2][i].get_segments() for i in (0, 1))
+    assert sorted(xsegs[0][:, 0]) == [8.0, 12.0] and sorted(ysegs[2][:, 1]) == [2.5, 3.5]
+    assert np.isnan(xsegs[1]).all() and np.isnan(ysegs[1]).all()
+    with pytest.raises(ValueError, match="four columns"):
+        display.scatter(t, "x", "y", "x", "y", "t", interval=ci.iloc[:, :2])
+
+
 def test_compare_bars_error_bars_follow_the_prm_names(run):
     import matplotlib
     import numpy as np
@@ -455,31 +477,39 @@ def test_retraining_changes_only_the_training_seed(run):
 
 
 def test_training_curves_come_from_each_training_run(run):
-    """The loss log saved with each PRM, per training seed; a PRM without a log is named, not
-    plotted."""
+    """The loss log saved with each PRM, per training seed (about 50 entries whatever the length);
+    a PRM without a log is named, not plotted."""
+    import math
+
     import matplotlib
 
-    from prmlib.prm.train import LOG_FILENAME, read_loss_log
+    from prmlib.prm.train import LOG_FILENAME, METRICS_FILENAME, read_loss_log
 
     matplotlib.use("Agg")
     t = retrain.curves(run, ["exact", "judge"], train_seeds=[7])
     assert list(t.columns) == ["PRM", "training seed", "step", "epoch", "loss"]
     for name in ("exact", "judge"):
+        losses = []
         for seed, variant in ((run.seed, name), (7, f"{name}@7")):
             got = t[(t["PRM"] == prm_title(name)) & (t["training seed"] == seed)]
-            log = read_loss_log(run.model_dir(variant))
-            assert len(got) == len(log) > 0
-            assert got["loss"].tolist() == pytest.approx([e["loss"] for e in log])
-    assert not t.attrs["without log"]
+            folder = run.model_dir(variant)
+            steps = json.loads((folder / METRICS_FILENAME).read_text())["global_steps"]
+            every = math.ceil(steps / 50)  # the lessons log about 50 times per training
+            assert got["step"].tolist() == [every * (i + 1) for i in range(steps // every)]
+            assert got["loss"].tolist() == pytest.approx([e["loss"] for e in read_loss_log(folder)])
+            losses.append(got["loss"].tolist())
+        assert losses[0] != losses[1]  # two training runs, not one read twice
+    assert not t.attrs["missing"]
     fig = retrain.figure_curves(run, ["exact", "judge"], train_seeds=[7])
     assert [ax.get_xlabel() for ax in fig.axes] == ["epoch", "epoch"] and fig.axes[0].get_ylabel()
-    # per training seed: the running mean (in the legend) and the log as it is, in one colour
-    assert [x.get_text() for x in fig.axes[1].get_legend().get_texts()] == [
+    assert [x.get_text() for x in fig.legends[0].get_texts()] == [
         f"training seed {run.seed} (the lessons')", "training seed 7"]
-    smooth, raw = fig.axes[0].get_lines()[:2]
-    got = t[(t["PRM"] == prm_title("exact")) & (t["training seed"] == run.seed)]
-    assert raw.get_ydata().tolist() == pytest.approx(got["loss"].tolist()) and smooth.get_color() == raw.get_color()
-    assert len(fig.axes[0].get_lines()) == 4
+    # per training seed: the running mean and the log as it is, in the seed's colour in every panel
+    for ax, name in zip(fig.axes, ("exact", "judge")):
+        smooth, raw, smooth7, raw7 = ax.get_lines()
+        got = t[(t["PRM"] == prm_title(name)) & (t["training seed"] == run.seed)]
+        assert raw.get_ydata().tolist() == pytest.approx(got["loss"].tolist())
+        assert smooth.get_color() == raw.get_color() == "C0" and smooth7.get_color() == raw7.get_color() == "C1"
     # PRMs trained before the log was kept: named, and no figure from nothing
     from prmlib.lessons.display import Skipped
 
@@ -489,12 +519,28 @@ def test_training_curves_come_from_each_training_run(run):
         logs[0].unlink()
         t = retrain.curves(run, ["exact"], train_seeds=[7])
         assert set(t["training seed"]) == {run.seed}
-        assert t.attrs["without log"] == [f"{prm_title('exact')} (training seed 7)"]
+        assert t.attrs["missing"] == {f"{prm_title('exact')} (training seed 7)": "trained before the loss log was kept"}
+        fig = retrain.figure_curves(run, ["exact"], train_seeds=[7])
+        assert "Not drawn: " + prm_title("exact") in fig.texts[-1].get_text().replace("\n", " ")
         logs[1].unlink()
         assert isinstance(retrain.figure_curves(run, ["exact"], train_seeds=[7]), Skipped)
     finally:
         for f, text in zip(logs, saved):
             f.write_text(text)
+
+
+def test_a_stored_prm_trains_again_bit_for_bit(run, run_dir, tmp_path):
+    """benchmarks/retrain_logged.py: the store's rows, recipe and seed through the lessons' training
+    call give the stored weights exactly, and the lessons' scoring gives the stored metrics."""
+    from prm_testing import load_benchmark
+
+    bench = load_benchmark("retrain_logged")
+    same = bench.retrain("smoke", run.seed, str(run_dir), "judge", None, str(tmp_path))
+    assert same["max_weight_difference_to_stored"] == 0.0
+    assert same["f1"] == same["stored_f1"] == run.metrics("judge")["processbench"]["avg_f1"]
+    assert same["bon_product"] == same["stored_bon_product"]
+    with pytest.raises(ValueError, match="max_steps = 6 fixes the length"):  # smoke trains 6 steps whatever the epochs
+        bench.retrain("smoke", run.seed, str(run_dir), "judge", same["epochs"] + 1, str(tmp_path))
 
 
 def test_retraining_tables_say_when_a_seed_is_missing(run, monkeypatch):

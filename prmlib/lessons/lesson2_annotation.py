@@ -43,7 +43,7 @@ def _row_with_size(row: str) -> str:
 
 
 def claims(run) -> list[Claim]:
-    names = {"exact": run.human, "judge": "judge", "mc_hard": "mc_hard"}  # the human row: exact, or PRM800K
+    names = {n: run.own_name(n) for n in ("exact", "judge", "mc_hard")}  # the human row: exact, or PRM800K
     f1 = {k: run.metrics(n)["processbench"]["avg_f1"] for k, n in names.items()}
     bon = {k: run.metrics(n)["bon"]["product"] for k, n in names.items()}
     f1_spread, bon_spread = max(f1.values()) - min(f1.values()), max(bon.values()) - min(bon.values())

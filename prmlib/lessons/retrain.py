@@ -93,26 +93,32 @@ def differences(run, pairs: Sequence[tuple[str, str]], train_seeds: Iterable[int
 
 def curves(run, names: Sequence[str], train_seeds: Iterable[int] | None = ()) -> pd.DataFrame:
     """The training loss of each PRM of ``names`` at each training seed (the run's own first), as
-    logged every ``logging_steps`` of the recipe: one row per PRM, training seed and logged step,
-    columns ``PRM``, ``training seed``, ``step``, ``epoch``, ``loss``. Trains what is missing
-    (only for seeds other than the run's when asked). PRMs trained before the log was kept with
-    the model have no rows; ``attrs["without log"]`` names them."""
+    the training logged it (about 50 entries per lessons training, :data:`prmlib.lessons.training.LOG_POINTS`):
+    one row per PRM, training seed and logged step, columns ``PRM``, ``training seed``, ``step``,
+    ``epoch``, ``loss``. Trains what is missing (only for seeds other than the run's when asked; in a
+    ``stored_only`` run nothing). ``attrs["missing"]`` maps each PRM and seed without a curve to the
+    reason: not in the store, or trained before the log was kept with the model."""
     from prmlib.prm.train import read_loss_log
 
     seeds = _seeds(run, train_seeds)
     names = _present(run, names)
     variants(run, names, seeds)
-    rows, without = [], []
+    rows, missing = [], {}
     for n in names:
+        title = prm_title(n, run.profile.sizes.k)
         for s in seeds:
-            log = read_loss_log(run.model_dir(_variant(n, s, run)))
-            if log is None:
-                without.append(f"{prm_title(n, run.profile.sizes.k)} (training seed {s})")
+            try:
+                log = read_loss_log(run.model_dir(_variant(n, s, run)))
+            except LookupError:  # a stored_only run without this training
+                missing[f"{title} (training seed {s})"] = "not in the store"
                 continue
-            rows += [{"PRM": prm_title(n, run.profile.sizes.k), "training seed": s, "step": int(e["step"]),
+            if log is None:
+                missing[f"{title} (training seed {s})"] = "trained before the loss log was kept"
+                continue
+            rows += [{"PRM": title, "training seed": s, "step": int(e["step"]),
                       "epoch": e.get("epoch", float("nan")), "loss": e["loss"]} for e in log]
     out = pd.DataFrame(rows, columns=["PRM", "training seed", "step", "epoch", "loss"])
-    out.attrs["without log"] = without
+    out.attrs["missing"] = missing
     return out
 
 
@@ -120,34 +126,40 @@ SMOOTH = 5  # logged entries per running mean in figure_curves
 
 
 def figure_curves(run, names: Sequence[str], train_seeds: Iterable[int] | None = ()):
-    """Training loss against epoch, one panel per PRM, one colour per training seed (:func:`curves`):
-    thin, as logged; thick, a running mean over :data:`SMOOTH` entries. Batches grouped by length
-    (the recipes' ``group_by_length``) make the logged loss saw-toothed. Hard (cross-entropy) and
-    soft (BCE against c/K, which stays above the targets' own entropy) losses are not on one scale:
-    compare seeds within a panel. A :class:`~prmlib.lessons.display.Skipped` note when no PRM has a
-    log."""
+    """Training loss against epoch, one panel per PRM, one colour per training seed in every panel
+    (:func:`curves`): thin, as logged; thick, a running mean over :data:`SMOOTH` entries. Batches
+    grouped by length (the recipes' ``group_by_length``) make the logged loss saw-toothed. Hard
+    (cross-entropy) and soft (BCE against c/K, which stays above the targets' own entropy) losses
+    are not on one scale: compare seeds within a panel. Curves that could not be drawn are named
+    under the panels; a :class:`~prmlib.lessons.display.Skipped` note when there is none at all."""
     import textwrap
 
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
 
     t = curves(run, names, train_seeds)
+    missing = "; ".join(f"{k}: {v}" for k, v in t.attrs["missing"].items())
     if t.empty:
-        missing = "; ".join(t.attrs["without log"]) or "none of the PRMs asked for is in this run"
-        return Skipped(f"no training-loss log to plot ({missing}): PRMs trained before the log was kept "
-                       "with the model have none; a new training writes training_log.json")
+        return Skipped(f"no training-loss curve to plot ({missing or 'none of the PRMs asked for is in this run'}); "
+                       "a training writes its loss to training_log.json beside the model")
+    seeds = _seeds(run, train_seeds)
+    color = {s: f"C{i}" for i, s in enumerate(seeds)}
     prms = list(dict.fromkeys(t["PRM"]))
     fig, axes = plt.subplots(1, len(prms), figsize=(3.2 * len(prms) + 0.8, 3.2), squeeze=False)
     for ax, prm in zip(axes[0], prms):
         for seed, g in t[t["PRM"] == prm].groupby("training seed", sort=False):
-            own = " (the lessons')" if seed == run.seed else ""
-            (line,) = ax.plot(g["epoch"], g["loss"].rolling(SMOOTH, center=True, min_periods=1).mean(),
-                              label=f"training seed {seed}{own}")
-            ax.plot(g["epoch"], g["loss"], color=line.get_color(), alpha=0.3, linewidth=0.8)
+            ax.plot(g["epoch"], g["loss"].rolling(SMOOTH, center=True, min_periods=1).mean(), color=color[seed])
+            ax.plot(g["epoch"], g["loss"], color=color[seed], alpha=0.3, linewidth=0.8)
         ax.set_title(textwrap.fill(prm, 28), fontsize=9)
         ax.set_xlabel("epoch")
     axes[0][0].set_ylabel(f"training loss (nats per step label;\nthick: running mean of {SMOOTH} logs)")
-    axes[0][-1].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    fig.suptitle("The same labels, trained again: training loss")
+    drawn = [s for s in seeds if s in set(t["training seed"])]
+    fig.legend([Line2D([], [], color=color[s]) for s in drawn],
+               [f"training seed {s}" + (" (the lessons')" if s == run.seed else "") for s in drawn],
+               fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 0.9))
+    fig.suptitle("Training loss" + (", the same labels trained again with other seeds" if len(drawn) > 1 else ""))
+    if missing:
+        fig.text(0.01, -0.02, textwrap.fill(f"Not drawn: {missing}.", 130), fontsize=7, va="top")
     fig.tight_layout()
     return fig
 

@@ -7,9 +7,11 @@ job that is interrupted is redone from scratch and a finished one is never redon
 run in parallel processes (``spawn``), one torch thread each: tiny models train much faster that
 way on a small CPU than with threads competing inside one process.
 
-Each training logs its loss :data:`LOG_POINTS` times, whatever its length (``training_log.json``
-beside the model, :func:`prmlib.lessons.retrain.curves`); how often the loss is logged does not
-change the model, so it is not part of the store key.
+Each training logs its loss about :data:`LOG_POINTS` times, whatever its length (every
+``ceil(steps / LOG_POINTS)`` optimiser steps; ``training_log.json`` beside the model,
+:func:`prmlib.lessons.retrain.curves`). How often the loss is logged does not change the model
+(tested), so the recipe's own ``logging_steps`` stays in the store key unused and the rate is not
+part of it; a profile's ``prm.overrides`` may still set it.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
-LOG_POINTS = 50  # training-loss entries per training run
+LOG_POINTS = 50  # about this many training-loss entries per training run
 
 
 def score_sets(model_dir: str | os.PathLike, sets: dict[str, Any]) -> dict[str, Any]:
@@ -81,8 +83,8 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
         recipe["training_args"] = {**(recipe.get("training_args") or {}), "disable_tqdm": True}
         with contextlib.redirect_stdout(io.StringIO()):  # the trainer prints a dict per logging step
             res = train_prm(rows, config=recipe, label_type=job["label_type"], output_dir=str(folder),
-                            seed=job["seed"], save=True, eval_fraction=0.0, logging_steps=1 / LOG_POINTS,
-                            **job.get("overrides", {}))
+                            seed=job["seed"], save=True, eval_fraction=0.0,
+                            **{"logging_steps": 1 / LOG_POINTS, **job.get("overrides", {})})
         info["train_seconds"] = res.metrics.get("train_seconds")
 
     prm_key, model_dir = store.model("prm", job["prm_inputs"], train)

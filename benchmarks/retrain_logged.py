@@ -1,0 +1,101 @@
+"""Train stored PRMs of a lessons run again, outside the store, with the loss logged.
+
+The diagnostic of docs/lessons.md ("Why consensus soft fails with training seed 0"): each PRM is
+trained with the store's own labelled rows, recipe, overrides and training seed, through the same
+``train_prm`` call as :func:`prmlib.lessons.training.run_job` (the loss logged about 50 times), into
+``--out``; optionally with another number of epochs. Then:
+
+* with the recipe's own epochs, the new weights are compared with the stored model's (largest
+  absolute difference: 0.0 means the training reproduces bit for bit);
+* the model is scored on the run's evaluation sets through the lessons' code
+  (``training.score_sets``, ``evaluate.prm_metrics``): F1 and Best-of-N beside the stored PRM's.
+
+The run's store is opened read-only: nothing is added to it. Two trainings at a time, one torch
+thread each. One JSON line per PRM; the loss log is in ``<out>/<name>/training_log.json``.
+
+    python benchmarks/retrain_logged.py --profile cpu --seed 0 consensus_soft consensus_soft@1
+    python benchmarks/retrain_logged.py --profile cpu --seed 2 --epochs 6 consensus_soft@0
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def retrain(profile: str, seed: int, run_dir: str, name: str, epochs: int | None, out: str) -> dict:
+    """Train one stored PRM again (see the module docstring); a JSON-ready dict."""
+    import contextlib
+    import io
+
+    import torch
+    from datasets import load_from_disk
+    from safetensors.torch import load_file
+
+    from prmlib.lessons import LessonRun
+    from prmlib.lessons.evaluate import prm_metrics
+    from prmlib.lessons.training import LOG_POINTS, quiet, score_sets
+    from prmlib.prm.train import train_prm
+
+    torch.set_num_threads(1)
+    quiet()
+    run = LessonRun(profile, seed=seed, run_dir=run_dir, progress=False, read_only=True)
+    job = run._job(name)
+    stored = run.model_dir(name)
+    recipe = dict(job["recipe"])
+    recipe["training_args"] = {**(recipe.get("training_args") or {}), "disable_tqdm": True}
+    options = {"logging_steps": 1 / LOG_POINTS, **job.get("overrides", {})}  # as run_job trains it
+    schedule = {**recipe, **options}
+    same_schedule = epochs is None or epochs == schedule["num_train_epochs"]
+    if not same_schedule:
+        if (schedule.get("max_steps") or -1) > 0:
+            raise ValueError(f"{profile}: max_steps = {schedule['max_steps']} fixes the length of training; "
+                             "--epochs would change nothing")
+        options["num_train_epochs"] = epochs
+    folder = Path(out) / f"seed-{seed}" / f"{name}-e{options.get('num_train_epochs', recipe['num_train_epochs'])}"
+    started = time.perf_counter()
+    with contextlib.redirect_stdout(io.StringIO()):
+        res = train_prm(load_from_disk(job["rows_dir"]), config=recipe, label_type=job["label_type"],
+                        output_dir=str(folder), seed=job["seed"], save=True, eval_fraction=0.0, **options)
+    seconds = time.perf_counter() - started
+    diff = None
+    if same_schedule:
+        a, b = load_file(str(stored / "model.safetensors")), load_file(str(folder / "model.safetensors"))
+        diff = max(float((a[k] - b[k]).abs().max()) for k in a)
+    m = prm_metrics(score_sets(folder, run.sets), run.sets)
+    old = prm_metrics(run.scores(name), run.sets)  # the stored PRM's scores, evaluated the same way
+    run.close()
+    return {"profile": profile, "seed": seed, "prm": name, "training_seed": job["seed"],
+            "epochs": options.get("num_train_epochs", recipe["num_train_epochs"]), "train_seconds": round(seconds, 1),
+            "max_weight_difference_to_stored": diff, "f1": m["processbench"]["avg_f1"],
+            "stored_f1": old["processbench"]["avg_f1"], "bon_product": m["bon"]["product"],
+            "stored_bon_product": old["bon"]["product"], "training_loss": res.metrics["training_loss"],
+            "train_wrong_step_accuracy": res.metrics.get("train_wrong_step_accuracy"), "folder": str(folder)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("names", nargs="+", help="PRM names of the run, e.g. consensus_soft or consensus_soft@1")
+    ap.add_argument("--profile", default="cpu")
+    ap.add_argument("--seed", type=int, default=0, help="the run's (data) seed")
+    ap.add_argument("--run-dir", default="runs", help="root of the run store (read only)")
+    ap.add_argument("--epochs", type=int, default=None, help="train this many epochs (default: the recipe's)")
+    ap.add_argument("--out", default="runs/retrain_logged", help="where the new models go")
+    ap.add_argument("--workers", type=int, default=2)
+    a = ap.parse_args()
+    args = [(a.profile, a.seed, a.run_dir, n, a.epochs, a.out) for n in a.names]
+    with ProcessPoolExecutor(max(1, a.workers), mp_context=mp.get_context("spawn")) as pool:
+        for result in pool.map(retrain, *zip(*args)):
+            print(json.dumps(result), flush=True)
+
+
+if __name__ == "__main__":
+    main()
