@@ -360,7 +360,7 @@ right).
     params('''k = None                         # MC completions per step (None: the profile's)
 thresholds = None                # hard-label thresholds of the sweep, e.g. [0, 2, 4, 6] (None: the profile's)
 train_problems_per_level = None  # training problems per level (None: the profile's)'''),
-    code('''from prmlib.lessons import display as d, lesson4_labels, noise
+    code('''from prmlib.lessons import display as d, lesson4_labels, noise, retrain
 
 d.setup()
 run = d.open_run(profile, seed, run_dir, k=k, thresholds=thresholds, train_problems_per_level=train_problems_per_level)'''),
@@ -378,6 +378,14 @@ d.show_figure(d.compare_bars(t, d.bon_column(t), "paper BoN", ylabel="Best-of-N 
                              xlabel="training labels", title="Figure 3: hard vs soft labels, Best-of-N",
                              ours_label="ours (95% test-set interval)", interval=ci[["BoN low", "BoN high"]]))'''),
     *noise_cells("LESSON4_PAIRS"),
+    md("""
+How the four trainings went: each PRM's training loss, logged with the model. Hard labels are
+trained with cross-entropy, soft ones with binary cross-entropy against c/K, which cannot fall below
+the targets' own entropy, so compare the shape of a curve, not its height across panels. On `cpu`
+seeds 0 and 2, consensus soft's F1 collapsed in a run whose loss fell more slowly than other runs
+on the same labels (docs/lessons.md, "Why consensus soft fails with training seed 0").
+"""),
+    code('''d.show_figure(retrain.figure_curves(run, ["mc_hard", "mc_soft", "consensus_hard", "consensus_soft"]))'''),
     md("## Figure 5: the hard-label threshold"),
     code('''d.show(lesson4_labels.threshold_table(run), "Hard-label threshold sweep (unfiltered MC data)")
 d.show_figure(lesson4_labels.figure(run))'''),
