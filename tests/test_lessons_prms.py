@@ -33,3 +33,18 @@ def test_retrained_names():
     for bad in ("judge@", "judge@x", "nope@1"):
         with pytest.raises(KeyError, match="unknown PRM"):
             prm_spec(bad)
+
+
+def test_figure_alt_text_is_one_line(monkeypatch):
+    """A two-line title becomes a one-line alt text (the report's Markdown image syntax)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    shown = []
+    monkeypatch.setattr(d, "_display", shown.append)
+    ax = plt.subplots()[1]
+    ax.set_title("Figure 7: first line\n(second line)")
+    d.show_figure(ax)
+    assert shown[0].metadata == {"alt": "Figure 7: first line (second line)"}

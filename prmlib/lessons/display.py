@@ -290,7 +290,7 @@ def show_figure(obj, alt: str | None = None) -> None:
     plt.close(fig)  # a no-op for a Figure built without pyplot
     from IPython.display import Image
 
-    title = alt or _figure_title(fig)
+    title = " ".join((alt or _figure_title(fig) or "").split())  # one line: a Markdown image's alt text
     _display(Image(data=data, format="png", metadata={"alt": title} if title else None))
 
 
