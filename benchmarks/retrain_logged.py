@@ -15,6 +15,11 @@ thread each. One JSON line per PRM; the loss log is in ``<out>/<name>/training_l
 
     python benchmarks/retrain_logged.py --profile cpu --seed 0 consensus_soft consensus_soft@1
     python benchmarks/retrain_logged.py --profile cpu --seed 2 --epochs 6 consensus_soft@0
+    python benchmarks/retrain_logged.py --profile cpu --seed 0 --init-seed 1 consensus_soft
+
+``--init-seed S`` separates the two things a training seed decides: the tiny model's initial
+weights are drawn with seed S, the training order (rows sampled, batch order) stays the PRM's own
+training seed. With S equal to the training seed the result must be the stored model bit for bit.
 """
 
 from __future__ import annotations
@@ -31,7 +36,8 @@ os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
-def retrain(profile: str, seed: int, run_dir: str, name: str, epochs: int | None, out: str) -> dict:
+def retrain(profile: str, seed: int, run_dir: str, name: str, epochs: int | None, out: str,
+            init_seed: int | None = None) -> dict:
     """Train one stored PRM again (see the module docstring); a JSON-ready dict."""
     import contextlib
     import io
@@ -61,9 +67,19 @@ def retrain(profile: str, seed: int, run_dir: str, name: str, epochs: int | None
                              "--epochs would change nothing")
         options["num_train_epochs"] = epochs
     folder = Path(out) / f"seed-{seed}" / f"{name}-e{options.get('num_train_epochs', recipe['num_train_epochs'])}"
+    rows = load_from_disk(job["rows_dir"])
+    base = None
+    if init_seed is not None:  # the tiny model as train_prm builds it, with its own seed
+        from prmlib.prm.model import build_tiny_base
+
+        if recipe.get("model", "tiny") != "tiny":
+            raise ValueError("--init-seed needs a tiny model recipe")
+        texts = list(rows["prompt"]) + [step for steps in rows["completions"] for step in steps]
+        base = build_tiny_base(texts, {**recipe["tiny"], **options.get("tiny", {})}, seed=init_seed)
+        folder = folder.with_name(folder.name + f"-init{init_seed}")
     started = time.perf_counter()
     with contextlib.redirect_stdout(io.StringIO()):
-        res = train_prm(load_from_disk(job["rows_dir"]), config=recipe, label_type=job["label_type"],
+        res = train_prm(rows, base, config=recipe, label_type=job["label_type"],
                         output_dir=str(folder), seed=job["seed"], save=True, eval_fraction=0.0, **options)
     seconds = time.perf_counter() - started
     diff = None
@@ -74,6 +90,7 @@ def retrain(profile: str, seed: int, run_dir: str, name: str, epochs: int | None
     old = prm_metrics(run.scores(name), run.sets)  # the stored PRM's scores, evaluated the same way
     run.close()
     return {"profile": profile, "seed": seed, "prm": name, "training_seed": job["seed"],
+            "init_seed": job["seed"] if init_seed is None else init_seed,
             "epochs": options.get("num_train_epochs", recipe["num_train_epochs"]), "train_seconds": round(seconds, 1),
             "max_weight_difference_to_stored": diff, "f1": m["processbench"]["avg_f1"],
             "stored_f1": old["processbench"]["avg_f1"], "bon_product": m["bon"]["product"],
@@ -89,9 +106,11 @@ def main() -> None:
     ap.add_argument("--run-dir", default="runs", help="root of the run store (read only)")
     ap.add_argument("--epochs", type=int, default=None, help="train this many epochs (default: the recipe's)")
     ap.add_argument("--out", default="runs/retrain_logged", help="where the new models go")
+    ap.add_argument("--init-seed", type=int, default=None,
+                    help="draw the initial weights with this seed (default: the PRM's training seed)")
     ap.add_argument("--workers", type=int, default=2)
     a = ap.parse_args()
-    args = [(a.profile, a.seed, a.run_dir, n, a.epochs, a.out) for n in a.names]
+    args = [(a.profile, a.seed, a.run_dir, n, a.epochs, a.out, a.init_seed) for n in a.names]
     with ProcessPoolExecutor(max(1, a.workers), mp_context=mp.get_context("spawn")) as pool:
         for result in pool.map(retrain, *zip(*args)):
             print(json.dumps(result), flush=True)
