@@ -541,6 +541,11 @@ def test_a_stored_prm_trains_again_bit_for_bit(run, run_dir, tmp_path):
     assert same["bon_product"] == same["stored_bon_product"]
     with pytest.raises(ValueError, match="max_steps = 6 fixes the length"):  # smoke trains 6 steps whatever the epochs
         bench.retrain("smoke", run.seed, str(run_dir), "judge", same["epochs"] + 1, str(tmp_path))
+    # the initial weights apart from the training order: the PRM's own seed for both is the stored PRM
+    own = bench.retrain("smoke", run.seed, str(run_dir), "judge", None, str(tmp_path), init_seed=run.seed)
+    assert own["max_weight_difference_to_stored"] == 0.0 and own["init_seed"] == run.seed
+    other = bench.retrain("smoke", run.seed, str(run_dir), "judge", None, str(tmp_path), init_seed=run.seed + 1)
+    assert other["max_weight_difference_to_stored"] > 0 and other["folder"] != own["folder"]
 
 
 def test_retraining_tables_say_when_a_seed_is_missing(run, monkeypatch):
