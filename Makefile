@@ -58,6 +58,7 @@ test-fast: $(STAMP)
 
 quality: $(STAMP)
 	$(VENV)/bin/ruff check prmlib tests benchmarks
+	$(VENV)/bin/python notebooks/_build.py --check
 
 clean-env:
 	rm -rf $(VENV)
