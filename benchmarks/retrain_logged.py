@@ -1,8 +1,8 @@
 """Train stored PRMs of a lessons run again, outside the store, with the loss logged.
 
 The diagnostic of docs/lessons.md ("Why consensus soft fails with training seed 0"): each PRM is
-trained with the store's own labelled rows, recipe, overrides and training seed, through the same
-``train_prm`` call as :func:`prmlib.lessons.training.run_job` (the loss logged about 50 times), into
+trained with the store's own labelled rows, recipe, overrides and training seed, through the
+store's own training call (:func:`prmlib.lessons.training.train_job`, the loss logged about 50 times), into
 ``--out``; optionally with another number of epochs. Then:
 
 * with the recipe's own epochs, the new weights are compared with the stored model's (largest
@@ -39,48 +39,41 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 def retrain(profile: str, seed: int, run_dir: str, name: str, epochs: int | None, out: str,
             init_seed: int | None = None) -> dict:
     """Train one stored PRM again (see the module docstring); a JSON-ready dict."""
-    import contextlib
-    import io
-
     import torch
     from datasets import load_from_disk
     from safetensors.torch import load_file
 
     from prmlib.lessons import LessonRun
     from prmlib.lessons.evaluate import prm_metrics
-    from prmlib.lessons.training import LOG_POINTS, quiet, score_sets
-    from prmlib.prm.train import train_prm
+    from prmlib.lessons.training import quiet, score_sets, train_job
 
     torch.set_num_threads(1)
     quiet()
     run = LessonRun(profile, seed=seed, run_dir=run_dir, progress=False, read_only=True)
     job = run._job(name)
     stored = run.model_dir(name)
-    recipe = dict(job["recipe"])
-    recipe["training_args"] = {**(recipe.get("training_args") or {}), "disable_tqdm": True}
-    options = {"logging_steps": 1 / LOG_POINTS, **job.get("overrides", {})}  # as run_job trains it
-    schedule = {**recipe, **options}
+    schedule = {**job["recipe"], **job.get("overrides", {})}
     same_schedule = epochs is None or epochs == schedule["num_train_epochs"]
+    options = {}
     if not same_schedule:
         if (schedule.get("max_steps") or -1) > 0:
             raise ValueError(f"{profile}: max_steps = {schedule['max_steps']} fixes the length of training; "
                              "--epochs would change nothing")
         options["num_train_epochs"] = epochs
-    folder = Path(out) / f"seed-{seed}" / f"{name}-e{options.get('num_train_epochs', recipe['num_train_epochs'])}"
+    trained_epochs = options.get("num_train_epochs", schedule["num_train_epochs"])
+    folder = Path(out) / f"seed-{seed}" / f"{name}-e{trained_epochs}"
     rows = load_from_disk(job["rows_dir"])
     base = None
     if init_seed is not None:  # the tiny model as train_prm builds it, with its own seed
         from prmlib.prm.model import build_tiny_base
 
-        if recipe.get("model", "tiny") != "tiny":
+        if schedule.get("model", "tiny") != "tiny":
             raise ValueError("--init-seed needs a tiny model recipe")
         texts = list(rows["prompt"]) + [step for steps in rows["completions"] for step in steps]
-        base = build_tiny_base(texts, {**recipe["tiny"], **options.get("tiny", {})}, seed=init_seed)
+        base = build_tiny_base(texts, schedule["tiny"], seed=init_seed)
         folder = folder.with_name(folder.name + f"-init{init_seed}")
     started = time.perf_counter()
-    with contextlib.redirect_stdout(io.StringIO()):
-        res = train_prm(rows, base, config=recipe, label_type=job["label_type"],
-                        output_dir=str(folder), seed=job["seed"], save=True, eval_fraction=0.0, **options)
+    res = train_job(job, rows, folder, base, **options)
     seconds = time.perf_counter() - started
     diff = None
     if same_schedule:
@@ -91,7 +84,7 @@ def retrain(profile: str, seed: int, run_dir: str, name: str, epochs: int | None
     run.close()
     return {"profile": profile, "seed": seed, "prm": name, "training_seed": job["seed"],
             "init_seed": job["seed"] if init_seed is None else init_seed,
-            "epochs": options.get("num_train_epochs", recipe["num_train_epochs"]), "train_seconds": round(seconds, 1),
+            "epochs": trained_epochs, "train_seconds": round(seconds, 1),
             "max_weight_difference_to_stored": diff, "f1": m["processbench"]["avg_f1"],
             "stored_f1": old["processbench"]["avg_f1"], "bon_product": m["bon"]["product"],
             "stored_bon_product": old["bon"]["product"], "training_loss": res.metrics["training_loss"],

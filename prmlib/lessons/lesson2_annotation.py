@@ -73,4 +73,4 @@ def figure(run, ax=None):
     ci = intervals(run, list(t["name"]))
     return scatter(t, bon_col, "ProcessBench F1", xlabel=f"{bon_col} accuracy (%)", ylabel="ProcessBench-style F1 (%)",
                    title="Lesson 2: the two evaluations, one point per PRM (bars: 95% test-set intervals)", ax=ax,
-                   interval=ci[["BoN low", "BoN high", "F1 low", "F1 high"]] if not ci.empty else None)
+                   interval=ci[["BoN low", "BoN high", "F1 low", "F1 high"]])

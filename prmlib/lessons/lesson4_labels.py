@@ -239,7 +239,7 @@ def figure(run, ax=None):
     f1 = t["ProcessBench F1"]
     prms = [n for _, n in threshold_names(run)]
     ci = intervals(run, prms).reindex(prms)
-    yerr = error_extent(f1, ci["F1 low"], ci["F1 high"]) if "F1 low" in ci else None
+    yerr = error_extent(f1, ci["F1 low"], ci["F1 high"])
     ax.errorbar(range(len(t)), f1, yerr=yerr, marker="o", capsize=3,
                 label="our PRMs (each trained on its threshold's labels; 95% test-set interval)")
     if t["paper F1"].notna().all():

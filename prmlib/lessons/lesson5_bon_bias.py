@@ -243,4 +243,4 @@ def figure_bias(run, ax=None):
                    ylabel="first error found on right-answer,\nwrong-step rows (%)",
                    title="Figure 7: Best-of-N against finding wrong steps behind right answers\n"
                          "(bars: 95% test-set intervals)", ax=ax,
-                   interval=ci[["BoN low", "BoN high", "extracted low", "extracted high"]] if not ci.empty else None)
+                   interval=ci[["BoN low", "BoN high", "extracted low", "extracted high"]])

@@ -75,4 +75,4 @@ def figure(run, ax=None):
                    ylabel="ProcessBench-style F1 (%)",
                    title="The recipe on both evaluations (bars: 95% test-set intervals)", ax=ax,
                    highlight=prm_title("consensus_hard"),
-                   interval=ci[["BoN low", "BoN high", "F1 low", "F1 high"]] if not ci.empty else None)
+                   interval=ci[["BoN low", "BoN high", "F1 low", "F1 high"]])

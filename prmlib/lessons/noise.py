@@ -91,7 +91,8 @@ def intervals(run, names, agg: str = "product", n_boot: int = 2000, boot_seed: i
         ext = bon_accuracy_interval({"all": hits}, n_boot, boot_seed, confidence) if len(hits) else nan3
         rows[n] = {"F1": f1[0], "F1 low": f1[1], "F1 high": f1[2], "BoN": bon[0], "BoN low": bon[1], "BoN high": bon[2],
                    "extracted": ext[0], "extracted low": ext[1], "extracted high": ext[2]}
-    return pd.DataFrame.from_dict(rows, orient="index")
+    columns = [f"{m}{end}" for m in ("F1", "BoN", "extracted") for end in ("", " low", " high")]
+    return pd.DataFrame.from_dict(rows, orient="index", columns=columns)  # the columns even with no PRM
 
 
 def differences_table(run, pairs=LESSON2_PAIRS, agg: str = "product", n_boot: int = 2000, boot_seed: int = 0,

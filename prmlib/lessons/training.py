@@ -61,13 +61,27 @@ def quiet() -> None:
     transformers.utils.logging.disable_progress_bar()
 
 
+def train_job(job: dict[str, Any], rows, folder: str | os.PathLike, base_model: Any = None, **options: Any):
+    """Train a job's PRM on its labelled ``rows`` into ``folder``, the way the store does: the job's
+    recipe, label type, overrides and training seed, the loss logged about :data:`LOG_POINTS` times,
+    no progress output. ``options`` (any ``PRMTrainConfig`` field) come last; ``base_model`` as in
+    :func:`~prmlib.prm.train.train_prm`. Returns its ``TrainResult``."""
+    from prmlib.prm.train import train_prm
+
+    recipe = dict(job["recipe"])
+    recipe["training_args"] = {**(recipe.get("training_args") or {}), "disable_tqdm": True}
+    options = {"logging_steps": 1 / LOG_POINTS, **job.get("overrides", {}), **options}
+    with contextlib.redirect_stdout(io.StringIO()):  # the trainer prints a dict per logging step
+        return train_prm(rows, base_model, config=recipe, label_type=job["label_type"], output_dir=str(folder),
+                         seed=job["seed"], save=True, eval_fraction=0.0, **options)
+
+
 def run_job(job: dict[str, Any]) -> dict[str, Any]:
     """Train (if not stored) and score (if not stored) one PRM. Runs in a worker process."""
     import torch
     from datasets import load_from_disk
 
     from prmlib.lessons.store import RunStore
-    from prmlib.prm.train import train_prm
 
     torch.set_num_threads(int(job.get("threads", 1)))
     quiet()
@@ -79,13 +93,7 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
         rows = load_from_disk(job["rows_dir"])
         if len(rows) == 0:
             raise ValueError(f"PRM {job['name']!r}: no training rows")
-        recipe = dict(job["recipe"])
-        recipe["training_args"] = {**(recipe.get("training_args") or {}), "disable_tqdm": True}
-        with contextlib.redirect_stdout(io.StringIO()):  # the trainer prints a dict per logging step
-            res = train_prm(rows, config=recipe, label_type=job["label_type"], output_dir=str(folder),
-                            seed=job["seed"], save=True, eval_fraction=0.0,
-                            **{"logging_steps": 1 / LOG_POINTS, **job.get("overrides", {})})
-        info["train_seconds"] = res.metrics.get("train_seconds")
+        info["train_seconds"] = train_job(job, rows, folder).metrics.get("train_seconds")
 
     prm_key, model_dir = store.model("prm", job["prm_inputs"], train)
     sets = job["sets"]
