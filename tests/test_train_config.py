@@ -45,6 +45,23 @@ def test_unknown_field_and_bad_values_are_reported(tmp_path):
         PRMTrainConfig.from_yaml(tmp_path / "missing.yaml")
 
 
+@pytest.mark.parametrize("field,value", [
+    ("logging_steps", 0), ("logging_steps", -5), ("logging_steps", 2.5), ("learning_rate", 0.0),
+    ("num_train_epochs", 0), ("per_device_train_batch_size", 0), ("gradient_accumulation_steps", 0),
+    ("max_length", 0)])
+def test_bad_schedule_values_are_named_before_training(field, value):
+    with pytest.raises(ValueError, match=field):
+        PRMTrainConfig(**{field: value})
+
+
+def test_good_schedule_values_pass():
+    # a share of the steps, a whole number given as a float (YAML "50.0"), epochs replaced by max_steps
+    assert PRMTrainConfig(logging_steps=0.02).logging_steps == 0.02
+    assert PRMTrainConfig(logging_steps=50.0).logging_steps == 50
+    assert PRMTrainConfig(num_train_epochs=0, max_steps=10).max_steps == 10
+    assert PRMTrainConfig(max_length=None).max_length is None
+
+
 @pytest.mark.parametrize("name", ["tiny_cpu.yaml", "qwen25_math_7b_gpu.yaml"])
 def test_shipped_configs_load(name):
     cfg = PRMTrainConfig.from_yaml(CONFIGS / name)

@@ -132,7 +132,25 @@ class PRMTrainConfig:
         if not 0.0 <= self.warmup_ratio < 1.0:
             # passed to transformers as warmup_steps, which reads values below 1 as a ratio
             raise ValueError(f"warmup_ratio must be in [0, 1), got {self.warmup_ratio}")
+        self._check_schedule()
         self.tiny = {**DEFAULT_TINY, **(self.tiny or {})}
+
+    def _check_schedule(self) -> None:
+        """Fail at once, naming the field, on values TrainingArguments would reject only after the
+        data are built (or would silently misread)."""
+        if not self.learning_rate > 0:
+            raise ValueError(f"learning_rate must be > 0, got {self.learning_rate}")
+        if self.max_steps <= 0 and not self.num_train_epochs > 0:
+            raise ValueError(f"num_train_epochs must be > 0 (or max_steps > 0), got {self.num_train_epochs}")
+        for name in ("per_device_train_batch_size", "per_device_eval_batch_size", "gradient_accumulation_steps"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.max_length is not None and self.max_length < 1:
+            raise ValueError(f"max_length must be >= 1 or None, got {self.max_length}")
+        # below 1: a share of the training steps; from 1 on: every that many steps (a whole number)
+        if not self.logging_steps > 0 or (self.logging_steps >= 1 and not float(self.logging_steps).is_integer()):
+            raise ValueError(f"logging_steps must be a share in (0, 1) or a whole number of steps >= 1, "
+                             f"got {self.logging_steps}")
 
     def _coerce_numbers(self) -> None:
         """YAML 1.1 reads ``1e-5`` (no dot) as a string: turn such strings into the field's number
