@@ -490,9 +490,7 @@ PRM). Where a PRM falls below majority voting it picks wrong answers that most c
 clean candidate (the hardest level) a PRM can beat it by preferring a right answer with a wrong step."""),
     code('''d.show(lesson5_bon_bias.bon_by_level_table(run), "Best-of-N accuracy (%) per level")'''),
     md("## Figure 8: where the lowest step score sits"),
-    code('''d.show_figure(d.compare_bars(b, "lowest step score on the last step (%)", ylabel="candidates (%)",
-                             xlabel="PRM (training labels)", ours_label="lowest step score on the last step",
-                             title="Figure 8: lowest step score on the last step"))
+    code('''d.show_figure(lesson5_bon_bias.figure_outcome_shift(run))
 d.show(reference_table("lessons_fig8_min_score_at_last_step").rename(columns={"%": "lowest score on the last step (%)"}),
        "Paper, Figure 8 (public PRMs)", index=False)'''),
     md("## Conclusion"),

@@ -107,3 +107,22 @@ def test_one_prms_interval_brackets_its_value():
     correct = {"L1": np.array([1, 0, 1, 1] * 20, dtype=bool)}
     value, lo, hi = bon_accuracy_interval(correct, n_boot=300)
     assert value == 75.0 and lo < 75.0 < hi
+
+
+def test_clustered_share_resamples_whole_clusters():
+    from prmlib.eval.bootstrap import clustered_share_interval
+
+    # every problem has the same share (3 of 8): any resample of whole problems gives it exactly
+    value, lo, hi = clustered_share_interval(np.full(40, 3.0), np.full(40, 8.0), n_boot=200)
+    assert value == lo == hi == pytest.approx(37.5)
+    # the point value pools items (sum / sum), not problems' shares; clusters that differ widen it
+    hits, counts = np.array([8, 0] * 20, dtype=float), np.array([8, 2] * 20, dtype=float)
+    value, lo, hi = clustered_share_interval(hits, counts, n_boot=500)
+    assert value == pytest.approx(80.0) and lo < 80.0 < hi
+    # items treated as independent would give a narrower interval than clusters do
+    wide = clustered_share_interval(np.array([8, 0] * 20, float), np.full(40, 8.0), n_boot=500)
+    flat = clustered_share_interval(np.array([1, 0] * 160, float), np.ones(320), n_boot=500)
+    assert wide[0] == flat[0] == 50.0 and wide[2] - wide[1] > 2 * (flat[2] - flat[1])
+    assert np.isnan(clustered_share_interval(np.zeros(3), np.zeros(3))).all()
+    with pytest.raises(ValueError, match="one length"):
+        clustered_share_interval(np.zeros(3), np.ones(4))

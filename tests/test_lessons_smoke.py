@@ -267,6 +267,31 @@ def test_scatter_figures_carry_each_prms_intervals(run):
         assert ci.loc[name, "extracted low"] <= ext["accuracy"] <= ci.loc[name, "extracted high"]
 
 
+def test_figure8_bars_are_each_prms_interval_over_problems(run):
+    """Figure 8: each bar's height is the PRM's lowest-on-last share (the metric), its error bar the
+    interval of :func:`noise.intervals` (problems resampled whole), which brackets it."""
+    import matplotlib
+    from matplotlib.container import BarContainer
+
+    from prmlib.lessons import noise
+
+    matplotlib.use("Agg")
+    ax = lesson5_bon_bias.figure_outcome_shift(run)
+    assert ax.get_xlabel() and ax.get_ylabel() and "95%" in ax.get_title()
+    t = lesson5_bon_bias.bias_table(run)
+    ci = noise.intervals(run, t["name"])
+    bars = next(c for c in ax.containers if isinstance(c, BarContainer))
+    segments = bars.errorbar.lines[2][0].get_segments()
+    assert len(segments) == len(t)
+    for rect, seg, name in zip(bars.patches, segments, t["name"]):
+        share = run.metrics(name)["lowest_last_share"]
+        hits, counts = noise.lowest_last_counts(run, name)
+        assert counts.sum() == run.metrics(name)["lowest_n"] and 100 * hits.sum() / counts.sum() == pytest.approx(share)
+        assert rect.get_height() == pytest.approx(share) == pytest.approx(ci.loc[name, "last"])
+        assert sorted(seg[:, 1]) == pytest.approx([ci.loc[name, "last low"], ci.loc[name, "last high"]])
+        assert ci.loc[name, "last low"] <= share <= ci.loc[name, "last high"]
+
+
 def test_scatter_error_bars_follow_the_prm_names():
     """display.scatter places each row's bars by its name, whatever the interval frame's order, and
     gives a row the frame lacks no bar (NaN)."""

@@ -157,3 +157,20 @@ def bon_accuracy_interval(correct: Mapping[str, np.ndarray], n_boot: int = 2000,
     """``(value, low, high)``: one selector's Best-of-N accuracy and its bootstrap interval."""
     idx = stratified_indices({g: len(c) for g, c in correct.items()}, n_boot, seed)
     return (float(average_accuracy(correct)[0]), *_percentiles(average_accuracy(correct, idx), confidence))
+
+
+def clustered_share_interval(hits: np.ndarray, counts: np.ndarray, n_boot: int = 2000, seed: int = 0,
+                             confidence: float = 0.95) -> tuple[float, float, float]:
+    """``(value, low, high)``: a share (%) of items pooled over clusters, ``sum(hits) / sum(counts)``,
+    and its bootstrap interval with whole clusters resampled (e.g. Best-of-N candidates, whose
+    scores share a problem and are not independent: one cluster per problem)."""
+    hits, counts = np.asarray(hits, dtype=float), np.asarray(counts, dtype=float)
+    if hits.shape != counts.shape or hits.ndim != 1:
+        raise ValueError(f"hits and counts must be 1-d and of one length, got {hits.shape} and {counts.shape}")
+    if counts.sum() <= 0:
+        return (float("nan"),) * 3
+    idx = stratified_indices({"all": len(hits)}, n_boot, seed)["all"]
+    with np.errstate(invalid="ignore", divide="ignore"):  # a resample of clusters with no item: NaN, dropped
+        samples = 100.0 * hits[idx].sum(axis=1) / counts[idx].sum(axis=1)
+    return (100.0 * hits.sum() / counts.sum(), *_percentiles(samples[~np.isnan(samples)], confidence))
+

@@ -244,3 +244,19 @@ def figure_bias(run, ax=None):
                    title="Figure 7: Best-of-N against finding wrong steps behind right answers\n"
                          "(bars: 95% test-set intervals)", ax=ax,
                    interval=ci[["BoN low", "BoN high", "extracted low", "extracted high"]])
+
+
+def figure_outcome_shift(run, ax=None):
+    """Figure 8's analogue: per PRM of :func:`bias_table`, the share of Best-of-N candidates whose
+    lowest step score is on the last step, with its 95% interval over the problems (a problem's
+    candidates are resampled together, :func:`prmlib.lessons.noise.intervals`)."""
+    from prmlib.lessons.display import compare_bars
+    from prmlib.lessons.noise import intervals
+
+    b = bias_table(run)
+    ci = intervals(run, list(b["name"]))
+    return compare_bars(b, "lowest step score on the last step (%)", ylabel="candidates (%)",
+                        xlabel="PRM (training labels)", ours_label="lowest step score on the last step",
+                        title="Figure 8: lowest step score on the last step\n(bars: 95% intervals over problems)",
+                        ax=ax, interval=ci[["last low", "last high"]])
+

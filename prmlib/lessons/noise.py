@@ -20,6 +20,7 @@ import pandas as pd
 from prmlib.eval.bon import best_of_n
 from prmlib.eval.bootstrap import (
     bon_accuracy_interval,
+    clustered_share_interval,
     paired_bon_accuracy,
     paired_processbench_f1,
     processbench_f1_interval,
@@ -68,6 +69,20 @@ def extracted_hits(run, name: str) -> np.ndarray:
     return np.concatenate([preds[s][m] == labels[s][m] for s, m in masks.items()] or [np.zeros(0, bool)])
 
 
+def lowest_last_counts(run, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Per Best-of-N problem: how many of its candidates with at least two steps have their lowest
+    step score (first occurrence) on the last step, and how many such candidates it has. Pooled,
+    this is the metric ``lowest_last_share`` (Figure 8; the rule of
+    :func:`prmlib.eval.analysis.lowest_score_positions` with ``min_steps=2``)."""
+    scores, _ = _clean(run.scores(name))
+    hits, counts = [], []
+    for problem in scores["bon"]:
+        long = [np.asarray(s, dtype=float) for s in problem if len(s) >= 2]
+        hits.append(sum(int(np.argmin(s)) == len(s) - 1 for s in long))
+        counts.append(len(long))
+    return np.array(hits, dtype=float), np.array(counts, dtype=float)
+
+
 def measure_names(run, agg: str = "product") -> dict[str, str]:
     """``{"f1": ..., "bon": ...}``: how the tables name the two measures (Best-of-N with N and ``agg``)."""
     n = len(run.sets["bon"][0]["responses"]) if run.sets["bon"] else "N"
@@ -77,8 +92,10 @@ def measure_names(run, agg: str = "product") -> dict[str, str]:
 def intervals(run, names, agg: str = "product", n_boot: int = 2000, boot_seed: int = 0,
               confidence: float = 0.95) -> pd.DataFrame:
     """Per PRM (its name as the index): ProcessBench F1, Best-of-N accuracy (``agg``) and the
-    accuracy on the right-answer-wrong-step test rows (``extracted``, :func:`extracted_hits`), each
-    with its own bootstrap interval over the test rows / problems (for error bars; to compare two
+    accuracy on the right-answer-wrong-step test rows (``extracted``, :func:`extracted_hits`) and the
+    share of Best-of-N candidates whose lowest step score is on the last step (``last``, Figure 8,
+    :func:`lowest_last_counts`, problems resampled whole), each with its own bootstrap interval over
+    the test rows / problems (for error bars; to compare two
     PRMs, use the paired :func:`differences_table`, whose intervals are narrower)."""
     labels, rows = labels_of_test(run), {}
     nan3 = (float("nan"),) * 3
@@ -89,9 +106,11 @@ def intervals(run, names, agg: str = "product", n_boot: int = 2000, boot_seed: i
         bon = bon_accuracy_interval(bon_correct(run, n, agg), n_boot, boot_seed, confidence)
         hits = extracted_hits(run, n)  # one pool: the accuracy of one group of rows is their mean
         ext = bon_accuracy_interval({"all": hits}, n_boot, boot_seed, confidence) if len(hits) else nan3
+        last = clustered_share_interval(*lowest_last_counts(run, n), n_boot, boot_seed, confidence)
         rows[n] = {"F1": f1[0], "F1 low": f1[1], "F1 high": f1[2], "BoN": bon[0], "BoN low": bon[1], "BoN high": bon[2],
-                   "extracted": ext[0], "extracted low": ext[1], "extracted high": ext[2]}
-    columns = [f"{m}{end}" for m in ("F1", "BoN", "extracted") for end in ("", " low", " high")]
+                   "extracted": ext[0], "extracted low": ext[1], "extracted high": ext[2],
+                   "last": last[0], "last low": last[1], "last high": last[2]}
+    columns = [f"{m}{end}" for m in ("F1", "BoN", "extracted", "last") for end in ("", " low", " high")]
     return pd.DataFrame.from_dict(rows, orient="index", columns=columns)  # the columns even with no PRM
 
 
