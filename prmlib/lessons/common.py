@@ -10,11 +10,12 @@ import numpy as np
 from prmlib.eval.reference import reference_table
 
 
-def paper(key: str, row: str, column: str) -> float:
+def paper(key: str, row: str, column: str, by: str | None = None) -> float:
     """One number of the papers' tables (``prmlib/resources/reference_tables.json``): the row whose
-    first cell is ``row``, the column ``column``."""
+    cell in column ``by`` (default: the first column) is ``row``, the column ``column``."""
     t = reference_table(key)
-    match = t[t.iloc[:, 0].astype(str) == row]
+    names = t.iloc[:, 0] if by is None else t[by]
+    match = t[names.astype(str) == row]
     if match.empty:
         raise KeyError(f"{key}: no row {row!r}")
     return float(str(match.iloc[0][column]).replace("%", "").strip())
@@ -99,8 +100,7 @@ def majority_note(run, names, agg: str = "product") -> str:
         return "*No PRM of this table is in the run.*"
     maj = next(iter(bon.values()))["maj"]
     best = max(bon, key=lambda k: bon[k][agg])
-    t6 = reference_table("lessons_table6_bon_released_prms")
-    paper_maj = float(t6.loc[t6["Setting"] == "maj@8", "Avg."].iloc[0])
+    paper_maj = paper("lessons_table6_bon_released_prms", "maj@8", "Avg.", by="Setting")
     above = [k for k, v in bon.items() if v[agg] >= maj]
     where = ("every one of them is below it, so these Best-of-N comparisons are among selectors weaker than a "
              "vote" if not above else f"{len(above)} of {len(bon)} reach it")
