@@ -359,7 +359,8 @@ right).
 """),
     params('''k = None                         # MC completions per step (None: the profile's)
 thresholds = None                # hard-label thresholds of the sweep, e.g. [0, 2, 4, 6] (None: the profile's)
-train_problems_per_level = None  # training problems per level (None: the profile's)'''),
+train_problems_per_level = None  # training problems per level (None: the profile's)
+retrain_seeds = []               # train the four PRMs again with these training seeds, e.g. [1, 2]'''),
     code('''from prmlib.lessons import display as d, lesson4_labels, noise, retrain
 
 d.setup()
@@ -385,7 +386,15 @@ the targets' own entropy, so compare the shape of a curve, not its height across
 seeds 0 and 2, consensus soft's F1 collapsed in a run whose loss fell more slowly than other runs
 on the same labels (docs/lessons.md, "Why consensus soft fails with training seed 0").
 """),
-    code('''d.show_figure(retrain.figure_curves(run, ["mc_hard", "mc_soft", "consensus_hard", "consensus_soft"]))'''),
+    code('''d.show_figure(retrain.figure_curves(run, ["mc_hard", "mc_soft", "consensus_hard", "consensus_soft"], retrain_seeds))'''),
+    md("""
+With `retrain_seeds` set, the four PRMs are trained again on exactly the same rows with other
+training seeds (initialisation, batch order), and the differences of C5 are read for each training
+run: whether "hard level with soft before filtering" and "hard above soft after filtering" survive
+a retraining. On `cpu` seeds 0-2 (docs/lessons.md), consensus soft failed in 2 of 9 training runs,
+so C5's verdict there depends on the run.
+"""),
+    code('''d.show(retrain.differences(run, noise.LESSON4_PAIRS, retrain_seeds))'''),
     md("## Figure 5: the hard-label threshold"),
     code('''d.show(lesson4_labels.threshold_table(run), "Hard-label threshold sweep (unfiltered MC data)")
 d.show_figure(lesson4_labels.figure(run))'''),
@@ -427,6 +436,8 @@ d.show_figure(lesson4_labels.what_if_figure(run, what_if))'''),
   more information. Does soft catch up with hard after filtering?
 - `lesson4_labels.threshold_prm_what_if(run)` trains the threshold-0 and 1/8 PRMs in the world whose
   policy never corrects itself (two more trainings). Do the PRMs follow their labels there too?
+- `retrain_seeds = [1, 2]`: the four PRMs trained twice more on the same rows (eight trainings, about
+  100 s each on `cpu`, two at a time). Does consensus soft fail in one of them, and where does C5 go?
 """),
 ]
 

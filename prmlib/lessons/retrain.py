@@ -191,7 +191,7 @@ def _range(values: Sequence[float]) -> float:
 
 def _nothing_asked(run) -> Skipped:
     return Skipped(f"no training seed besides the run's own ({run.seed}) was asked for: pass train_seeds, e.g. "
-                   "[1, 2] (in notebook 02, the parameter retrain_seeds); each is one more training per PRM")
+                   "[1, 2] (in notebooks 02 and 04, the parameter retrain_seeds); each is one more training per PRM")
 
 
 def _columns(run, seeds: Sequence[int]) -> list[str]:
