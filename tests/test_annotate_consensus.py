@@ -34,7 +34,7 @@ def test_filter_summary_and_select():
     }
     with pytest.raises(ValueError, match="parallel"):
         consensus_filter([1], [1, 2])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="items for"):
         res.select([1])
 
 

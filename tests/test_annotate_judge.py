@@ -90,7 +90,7 @@ def test_parse_critic(text, expected):
 def test_parse_dispatch_and_majority():
     assert parse_judgement("\\boxed{1}", "critic", 3) == 1
     assert parse_judgement("Conclusion: Correct", "paper", 3) == -1
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="judge style must be one of"):
         parse_judgement("x", "other")
     assert majority_index([1, 1, -1]) == 1
     assert majority_index([-1, -1, 2, None, None, None]) == -1  # unparseable samples do not vote
@@ -117,5 +117,5 @@ def test_llm_judge_on_canned_outputs():
     assert res[0].votes == [1, None, 1] and res[0].unparseable == 1 and res[0].tokens == 30
     crit = LLMJudge(CannedGenerator(["So \\boxed{2}", "\\boxed{9}"]), style="critic")
     assert crit.first_errors(["Q", "Q"], [STEPS, STEPS]) == [2, None]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="samples must be >= 1"):
         LLMJudge(gen, samples=0)

@@ -106,8 +106,12 @@ def test_early_stop_labels_identical_to_exhaustive(threshold):
         assert [r.labels for r in es] == [r.labels for r in ex]
         assert [r.first_error for r in es] == [r.first_error for r in ex]
         assert sum(r.rollouts for r in es) < sum(r.rollouts for r in ex)
-    # exhaustive counts give every other threshold afterwards
-    assert [r.hard_labels(0) for r in ex] == [hard_labels(r.counts, 8, 0) for r in ex]
+    # exhaustive counts give every other threshold afterwards: the labels of a run made at that threshold
+    other = (threshold + 3) % 8
+    at_other = mc_estimate(sols, pol, strategy="exhaustive", **{**kw, "threshold": other})
+    assert [r.hard_labels(other) for r in ex] == [r.labels for r in at_other]
+    assert [r.first_error_at(other) for r in ex] == [r.first_error for r in at_other]
+    assert [r.hard_labels(other) for r in ex] != [r.labels for r in ex]  # the threshold does change some labels
 
 
 def test_binary_search_exact_when_monotone_and_breaks_otherwise():

@@ -64,15 +64,18 @@ def test_the_recipe_comes_from_the_config_and_options_override_only_when_given(t
     cfg, rows, _ = bench.recipe(parse(["--config", str(CONFIGS / "lessons_cpu.yaml")]))
     assert rows == "solution" and cfg.solution_rows == {"error_repeats": 2}
     assert cfg.tiny["layer_types"][-1] == "full_attention" and cfg.per_device_train_batch_size == 8
-    with pytest.raises(SystemExit):
-        bench.recipe(parse(["--layers", "2", "--config", str(CONFIGS / "lessons_cpu.yaml")]))
-    with pytest.raises(SystemExit):
-        bench.recipe(parse(["--step-rows", "3", "--problem-prefix-rows", "2"]))
+    args = parse(["--layers", "2", "--config", str(CONFIGS / "lessons_cpu.yaml")])  # parsed outside: argparse exits too
+    with pytest.raises(SystemExit, match="contradicts the config's layer_types"):
+        bench.recipe(args)
+    args = parse(["--step-rows", "3", "--problem-prefix-rows", "2"])
+    with pytest.raises(SystemExit, match="need --step-rows 0"):
+        bench.recipe(args)
     cfg, rows, repeats = bench.recipe(parse(["--config", str(CONFIGS / "lessons_cpu.yaml"), "--masked-rows", "0.35,0.7"]))
     assert rows == "masked" and repeats == 2 and not cfg.train_on_last_step_only  # every kept label trains
     assert cfg.solution_rows is None and cfg.step_rows is None  # the benchmark builds the rows itself
-    with pytest.raises(SystemExit):
-        bench.recipe(parse(["--step-rows", "0", "--masked-rows", "0.3,0.6", "--problem-prefix-rows", "2"]))
+    args = parse(["--step-rows", "0", "--masked-rows", "0.3,0.6", "--problem-prefix-rows", "2"])
+    with pytest.raises(SystemExit, match="give at most one of"):
+        bench.recipe(args)
     cfg, rows, repeats = bench.recipe(parse(["--config", str(CONFIGS / "lessons_cpu.yaml"), "--problem-prefix-rows", "4"]))
     assert rows == "problem_prefix" and cfg.solution_rows is None  # train_prm builds them, as `prmlib train` would
     assert cfg.prefix_rows == {"negative_repeats": 2, "positives_per_negative": 4}

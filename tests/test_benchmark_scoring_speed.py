@@ -35,7 +35,7 @@ def test_thread_counts_parse():
     bench = load_benchmark("scoring_speed")
     assert bench.thread_counts("1,1,2") == [1, 2]
     assert bench.thread_counts("all")[0] >= 1
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="thread counts must be positive"):
         bench.thread_counts("0")
 
 

@@ -41,9 +41,6 @@ def test_processbench_counts(split):
     assert report.num_skipped == 0
 
 
-def test_processbench_published_erroneous_counts():
-    assert PROCESSBENCH_ERRONEOUS == {"gsm8k": 207, "math": 594, "olympiadbench": 661, "omnimath": 759}
-
 
 @pytest.fixture(scope="module")
 def prm800k_test():
@@ -190,6 +187,8 @@ def test_negative_control_stays_at_chance(name):
         texts = [f"Putting it together, we get {g}." for g in golds]
     shifted = golds[1:] + golds[:1]
     grader = Grader()
+    # positive control: each text is accepted against its own gold, so the check below is not vacuous
+    assert all(grader.grade(text, gold, "flexible") for text, gold in zip(texts, golds)), name
     for policy in ("strict", "flexible"):
         for i, (text, other) in enumerate(zip(texts, shifted)):
             if grader.grade(text, other, policy):
@@ -206,6 +205,10 @@ def test_math500_flexible_accepts_no_wrong_answer_strict_rejects():
     shifted = golds[1:] + golds[:1]
     unboxed = [re.sub(r"\\boxed\{((?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*)\}", r"\1", s) for s in ds["solution"]]
     grader = Grader()
+    # positive control: without their boxes, most solutions are accepted against their own gold by the
+    # flexible policy only (measured 2026-12-01: 422 of 500 flexible, 400 of them flexible only)
+    flexible_only = [grader.grade(t, g, "flexible") and not grader.grade(t, g, "strict") for t, g in zip(unboxed, golds)]
+    assert sum(flexible_only) >= 0.7 * len(golds)
     for texts in (list(ds["solution"]), unboxed):
         for i, (text, other) in enumerate(zip(texts, shifted)):
             if grader.grade(text, other, "flexible") and not grader.grade(text, other, "strict"):

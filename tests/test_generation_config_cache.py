@@ -103,7 +103,7 @@ def test_continue_seeded_fallback_is_per_completion():
     part = continue_seeded(gen, ["Q", "P"], [[], ["a"]], [1, 2], [8, 102])
     assert [c.text for c in full[0][2:]] == [c.text for c in part[1]]
     assert full[1][1].text == part[0][0].text
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="must have the same length"):
         continue_seeded(gen, ["P"], [[]], [1, 2], [0])
 
 

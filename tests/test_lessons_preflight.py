@@ -87,5 +87,5 @@ def test_notebook_open_run_names_the_missing_pieces(monkeypatch, tmp_path):
         display.open_run("smoke", 0, str(tmp_path), banner=False)
     assert isinstance(info.value.__cause__, OSError)
     monkeypatch.setattr(preflight, "problems", lambda profile, **kw: [])  # nothing missing: the error as it was
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="couldn't connect"):
         display.open_run("smoke", 0, str(tmp_path), banner=False)

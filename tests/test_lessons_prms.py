@@ -17,8 +17,10 @@ def test_sweep_names_past_the_default_thresholds(tmp_path):
 
 
 def test_fixed_prms_and_unknown_names():
-    for name, spec in PRMS.items():
-        assert prm_spec(name) == spec
+    assert prm_spec("mc_soft") == ("mc_soft", 0, "soft", "recipe")
+    assert prm_spec("prm800k_like") == ("offpolicy_exact", 0, "hard", "recipe")  # exact labels, another policy
+    assert prm_spec("exact_windowed") == ("exact", 0, "hard", "ablation_recipe")
+    assert {prm_spec(n)[2] for n in PRMS} == {"hard", "soft"}
     assert prm_title("judge") == "LLM-as-a-judge"
     for bad in ("mc_hard_t0", "mc_hard_t", "mc_soft_t2", "judge2"):
         with pytest.raises(KeyError, match="unknown PRM"):

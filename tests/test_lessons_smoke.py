@@ -165,6 +165,17 @@ def test_claims_are_computed(run):
     assert set(table["holds"]) <= {"yes", "no"}
     for c in claims:
         assert c.values and c.ours and c.paper
+    # the values are the run's metrics, and each verdict is the claim's test applied to them
+    by_id = {c.id: c for c in claims}
+    f1 = {n: run.metrics(run.own_name(n))["processbench"]["avg_f1"] for n in ("exact", "judge", "mc_hard")}
+    assert by_id["C2_processbench_order"].values == pytest.approx(f1)
+    assert by_id["C2_processbench_order"].holds == (f1["exact"] > f1["judge"] > f1["mc_hard"])
+    last = {n: run.metrics(run.own_name(n))["lowest_last_share"] for n in ("mc_hard", "exact", "judge")}
+    assert by_id["C9_outcome_shift"].values == pytest.approx(last)
+    assert by_id["C9_outcome_shift"].holds == (last["mc_hard"] > max(last["exact"], last["judge"]))
+    c3 = by_id["C3_evaluations_disagree"].values
+    assert c3["f1_spread"] == pytest.approx(max(f1.values()) - min(f1.values()))
+    assert by_id["C3_evaluations_disagree"].holds == (c3["bon_spread"] < 0.5 * c3["f1_spread"])
 
 
 def test_claims_follow_the_numbers(run, monkeypatch):

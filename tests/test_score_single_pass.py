@@ -92,7 +92,7 @@ def test_length_buckets_sorted_and_capped():
     capped = length_buckets(lengths, batch_size=10, max_batch_tokens=100)
     assert all(max(lengths[i] for i in b) * len(b) <= 100 for b in capped if len(b) > 1)
     assert length_buckets(lengths, batch_size=2, sort=False) == [[0, 1], [2, 3], [4, 5]]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="batch_size must be at least 1"):
         length_buckets(lengths, batch_size=0)
 
 
@@ -103,7 +103,7 @@ def test_sorting_improves_padding_efficiency(scorer):
     lengths = [len(scorer.encode(p, s)[0].input_ids) for p, s in zip(problems, steps)]
     unsorted = length_buckets(lengths, scorer.batch_size, sort=False)
     padded = sum(max(lengths[i] for i in b) * len(b) for b in unsorted)
-    assert eff >= sum(lengths) / padded
+    assert eff > sum(lengths) / padded  # strictly: these lengths pad less once sorted (0.98 vs 0.90)
     assert scorer.last_stats.real_tokens == sum(lengths)
 
 

@@ -80,7 +80,7 @@ def test_human_noise(solutions):
     changed = sum(a != b for a, b in zip(noisy, exact)) / len(exact)
     assert 0.15 < changed < 0.25
     assert noisy == SyntheticHuman(noise=0.2, seed=1).first_errors(probs, steps)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="noise must be in"):
         SyntheticHuman(noise=1.5)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="problems but"):
         SyntheticHuman().first_errors([PROBLEM], [])

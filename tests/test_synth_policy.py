@@ -99,7 +99,11 @@ def test_seeded_batch_matches_single_calls_and_mc_estimate_runs():
     singles = [[policy.continue_steps([p], [pre], 1, seed=s + j)[0][0] for j in range(k)]
                for p, pre, k, s in zip(problems, prefixes, [3, 2], [11, 40])]
     assert batched == singles
-    assert continue_seeded(policy, problems, prefixes, [3, 2], [11, 40]) == batched
+    class OnlyContinueSteps:  # a generator without the batched method: continue_seeded's fallback path
+        def continue_steps(self, *args, **kwargs):
+            return policy.continue_steps(*args, **kwargs)
+
+    assert continue_seeded(OnlyContinueSteps(), problems, prefixes, [3, 2], [11, 40]) == batched
     sols = sample_solutions(make_problems(5, 2, seed=0, surface="plain"), policy, n=1, seed=0)
     res = mc_estimate(sols, policy, k=4, seed=0, show_progress=False,
                       grade_fn=lambda text, gold: is_correct_answer(text, gold))
@@ -160,7 +164,7 @@ def test_correct_prefixes_of_hard_problems_often_fail():
 def test_config_validation_and_problem_objects():
     with pytest.raises(TypeError):
         PlainPolicy(no_such_knob=1)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="problems but"):
         PlainPolicy().continue_steps([PROBLEM], [], 1)
     p = parse_problem(PROBLEM)
     assert PlainPolicy().sample([p], 1, seed=0) == PlainPolicy().sample([PROBLEM], 1, seed=0)

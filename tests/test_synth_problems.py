@@ -81,8 +81,8 @@ def test_parse_problem_rejects_bad_text(text, message):
 
 
 def test_bad_arguments():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="difficulty must be one of"):
         make_problems(1, 6)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="n must be >= 0"):
         make_problems(-1, 1)
     assert apply_op("/", 7, 2) is None and apply_op("/", 8, 2) == 4

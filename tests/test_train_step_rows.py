@@ -37,7 +37,7 @@ def test_positive_subsampling_and_bad_input():
     assert [r["labels"][-1] for r in step_rows(soft, negative_repeats=2)].count(0.2) == 2
     with pytest.raises(ValueError, match="labels"):
         step_rows([{"prompt": "", "completions": ["x"], "labels": [True, False]}])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="negative_repeats >= 1"):
         step_rows(ROWS, negative_repeats=0)
 
 
@@ -113,7 +113,7 @@ def test_prefix_rows_keep_the_problem_and_every_earlier_step():
     assert prefix_rows(ROWS, seed=5) == prefix_rows(ROWS, seed=5)  # deterministic
     with pytest.raises(ValueError, match="labels"):
         prefix_rows([{"prompt": "P", "completions": ["x"], "labels": [True, False]}])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="negative_repeats must be >= 1"):
         prefix_rows(ROWS, negative_repeats=0)
 
 
@@ -128,9 +128,9 @@ def test_solution_rows_repeat_erroneous_solutions_and_subsample_correct_ones():
     half = solution_rows(rows, error_repeats=1, correct_share=0.5, seed=1)
     assert sum(r["prompt"] == "P1" for r in half) == 1
     assert sum(r["prompt"] != "P1" for r in half) == round(0.5 * 11)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"correct_share in \(0, 1\]"):
         solution_rows(rows, correct_share=0.0)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="error_repeats must be >= 1"):
         solution_rows(rows, error_repeats=0)
 
 
@@ -165,7 +165,7 @@ def test_masked_solution_rows_keep_every_wrong_label_and_mask_right_ones_at_rand
     none = masked_solution_rows(ROWS, keep_right_erroneous=0.0, keep_right_correct=0.0)
     assert [r["labels"] for r in none] == [[UNSUPERVISED, UNSUPERVISED, 0.0]] * 2
     assert masked_solution_rows(ROWS, seed=5) == masked_solution_rows(ROWS, seed=5)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="keep probabilities"):
         masked_solution_rows(ROWS, keep_right_correct=1.5)
     with pytest.raises(ValueError, match="labels"):
         masked_solution_rows([{"prompt": "P", "completions": ["x"], "labels": [True, False]}])
