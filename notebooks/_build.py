@@ -437,7 +437,7 @@ d.show_figure(lesson4_labels.what_if_figure(run, what_if))'''),
 - `lesson4_labels.threshold_prm_what_if(run)` trains the threshold-0 and 1/8 PRMs in the world whose
   policy never corrects itself (two more trainings). Do the PRMs follow their labels there too?
 - `retrain_seeds = [1, 2]`: the four PRMs trained twice more on the same rows (eight trainings, about
-  100 s each on `cpu`, two at a time). Does consensus soft fail in one of them, and where does C5 go?
+  50-100 s each on `cpu`, two at a time). Does consensus soft fail in one of them, and where does C5 go?
 """),
 ]
 
