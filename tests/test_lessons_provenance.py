@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from importlib import metadata
 
@@ -57,3 +58,23 @@ def test_claims_json_records_the_code(tmp_path, monkeypatch):
     seed_claims.record(tmp_path, [{"id": "C1", "holds": True, "ours": "x", "paper": "p"}])
     entry = json.loads((tmp_path / "claims.json").read_text())["claims"]["C1"]
     assert entry["code"] == "git abc1234, torch 9" and entry["at"]
+
+
+def test_machine_names_the_cpu_and_torch_kernels(monkeypatch):
+    """The report's machine line says which CPU and which of torch's vector kernels ran: trained
+    weights can differ between them."""
+    import platform
+
+    import torch
+
+    from prmlib.lessons import report
+
+    line = report.machine()
+    assert line.startswith(f"{os.cpu_count()} CPU cores")
+    assert f"torch CPU kernels {torch.backends.cpu.get_cpu_capability()}" in line
+    if os.path.exists("/proc/cpuinfo"):
+        assert report._cpu_model() and f"({report._cpu_model()})" in line
+    # no /proc/cpuinfo (macOS, Windows): platform's processor name instead
+    monkeypatch.setattr("builtins.open", lambda *a, **k: (_ for _ in ()).throw(OSError("no cpuinfo")))
+    monkeypatch.setattr(platform, "processor", lambda: "  Some CPU ")
+    assert report._cpu_model() == "Some CPU"

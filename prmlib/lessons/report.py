@@ -149,16 +149,35 @@ def _drop_empty_headings(items: list[Item]) -> list[Item]:
 
 # -- writing -------------------------------------------------------------------------------------
 def machine() -> str:
-    """A one-line description of this machine (CPU count, platform, GPU when torch sees one)."""
-    text = f"{os.cpu_count()} CPU cores, {platform.system()} {platform.machine()}, Python {platform.python_version()}"
+    """A one-line description of this machine: CPU cores and model, platform, the vector instructions
+    torch's CPU kernels use (``AVX2``, ``AVX512``: the float rounding of training, and so a tiny
+    PRM's trained weights, can depend on them; docs/lessons.md, "Seeds"), and the GPU when torch
+    sees one."""
+    text = f"{os.cpu_count()} CPU cores"
+    model = _cpu_model()
+    text += f" ({model})" if model else ""
+    text += f", {platform.system()} {platform.machine()}, Python {platform.python_version()}"
     try:
         import torch
 
+        text += f", torch CPU kernels {torch.backends.cpu.get_cpu_capability()}"
         if torch.cuda.is_available():
             text += f", GPU {torch.cuda.get_device_name(0)}"
-    except (ImportError, RuntimeError):  # torch missing or broken: the report still writes
+    except (ImportError, RuntimeError, AttributeError):  # torch missing or broken: the report still writes
         return text
     return text
+
+
+def _cpu_model() -> str:
+    """The CPU's model name (Linux: /proc/cpuinfo), else what ``platform.processor()`` says."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                if line.lower().startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor().strip()
 
 
 def claim_counts(claims: list[dict[str, Any]]) -> tuple[tuple[int, int], tuple[int, int]]:
