@@ -252,7 +252,7 @@ def write_report(root: str | os.PathLike, notebooks: list[NotebookSummary], meta
     header = (f"profile `{meta['profile']}`" + (f" ({meta['description']})" if meta.get("description") else "")
               + f", seed {meta['seed']}, {when}, {meta.get('machine') or machine()}"
               + f"; code: {meta.get('code') or code_version()} (stages reused from the store may have been "
-              "computed by earlier code)")
+              "computed by earlier code or on another machine)")
     if meta.get("knobs"):
         header += "; changed: " + ", ".join(f"{k}={v}" for k, v in meta["knobs"].items())
     earlier = list(meta.get("earlier") or [])
