@@ -582,6 +582,28 @@ def test_a_stored_prm_trains_again_bit_for_bit(run, run_dir, tmp_path):
     assert own["max_weight_difference_to_stored"] == 0.0 and own["init_seed"] == run.seed
     other = bench.retrain("smoke", run.seed, str(run_dir), "judge", None, str(tmp_path), init_seed=run.seed + 1)
     assert other["max_weight_difference_to_stored"] > 0 and other["folder"] != own["folder"]
+    # question 6's option: a soft PRM trained with its right steps' targets replaced (never a hard one)
+    ones = bench.retrain("smoke", run.seed, str(run_dir), "consensus_soft", None, str(tmp_path), soft_targets="ones")
+    assert ones["soft_targets"] == "ones" and ones["folder"].endswith("-ones")
+    assert ones["max_weight_difference_to_stored"] is None and 0.0 <= ones["f1"] <= 100.0
+    with pytest.raises(ValueError, match="needs a soft-label PRM"):
+        bench.retrain("smoke", run.seed, str(run_dir), "judge", None, str(tmp_path), soft_targets="mean")
+
+
+def test_soft_targets_are_replaced_only_on_right_steps():
+    from prm_testing import load_benchmark
+
+    bench = load_benchmark("retrain_logged")
+    labels = [[0.5, 1.0, 0.0], [0.25, -100.0, 0.75], [0.0]]
+    assert bench.replace_soft_targets(labels, "ones") == [[1.0, 1.0, 0.0], [1.0, -100.0, 1.0], [0.0]]
+    assert bench.replace_soft_targets(labels, "mean") == [[0.625, 0.625, 0.0], [0.625, -100.0, 0.625], [0.0]]
+    shuffled = bench.replace_soft_targets(labels, "shuffle", seed=3)
+    right = [x for row in shuffled for x in row if x > 0]
+    assert sorted(right) == [0.25, 0.5, 0.75, 1.0] and right != [0.5, 1.0, 0.25, 0.75]  # permuted, same values
+    assert [row[-1] for row in shuffled[:1]] == [0.0] and shuffled[1][1] == -100.0 and shuffled[2] == [0.0]
+    assert bench.replace_soft_targets(labels, "shuffle", seed=3) == shuffled  # seeded
+    with pytest.raises(ValueError, match="must be one of"):
+        bench.replace_soft_targets(labels, "zeros")
 
 
 def test_retraining_tables_say_when_a_seed_is_missing(run, monkeypatch):
