@@ -384,7 +384,9 @@ How the four trainings went: each PRM's training loss, logged with the model. Ha
 trained with cross-entropy, soft ones with binary cross-entropy against c/K, which cannot fall below
 the targets' own entropy, so compare the shape of a curve, not its height across panels. On `cpu`
 seeds 0 and 2, consensus soft's F1 collapsed in a run whose loss fell more slowly than other runs
-on the same labels (docs/lessons.md, "Why consensus soft fails with training seed 0").
+on the same labels (docs/lessons.md, "Why consensus soft fails with training seed 0"). Such a run
+learns the difficulty that c/K tracks instead of the step checks. With the right steps' targets
+shuffled among them, or set to their mean, every one of those trainings works (question 6 there).
 """),
     code('''d.show_figure(retrain.figure_curves(run, ["mc_hard", "mc_soft", "consensus_hard", "consensus_soft"], retrain_seeds))'''),
     md("""
