@@ -173,4 +173,3 @@ def clustered_share_interval(hits: np.ndarray, counts: np.ndarray, n_boot: int =
     with np.errstate(invalid="ignore", divide="ignore"):  # a resample of clusters with no item: NaN, dropped
         samples = 100.0 * hits[idx].sum(axis=1) / counts[idx].sum(axis=1)
     return (100.0 * hits.sum() / counts.sum(), *_percentiles(samples[~np.isnan(samples)], confidence))
-

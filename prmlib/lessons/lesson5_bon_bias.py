@@ -259,4 +259,3 @@ def figure_outcome_shift(run, ax=None):
                         xlabel="PRM (training labels)", ours_label="lowest step score on the last step",
                         title="Figure 8: lowest step score on the last step\n(bars: 95% intervals over problems)",
                         ax=ax, interval=ci[["last low", "last high"]])
-

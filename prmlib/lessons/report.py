@@ -151,7 +151,7 @@ def _drop_empty_headings(items: list[Item]) -> list[Item]:
 def machine() -> str:
     """A one-line description of this machine: CPU cores and model, platform, the vector instructions
     torch's CPU kernels use (``AVX2``, ``AVX512``: the float rounding of training, and so a tiny
-    PRM's trained weights, can depend on them; docs/lessons.md, "Seeds"), and the GPU when torch
+    PRM's trained weights, can depend on them; docs/lessons.md, "Across machines"), and the GPU when torch
     sees one."""
     text = f"{os.cpu_count()} CPU cores"
     model = _cpu_model()
