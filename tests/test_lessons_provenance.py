@@ -69,12 +69,13 @@ def test_machine_names_the_cpu_and_torch_kernels(monkeypatch):
 
     from prmlib.lessons import report
 
-    line = report.machine()
+    line = provenance.machine()
+    assert report.machine is provenance.machine  # the report writes the same line
     assert line.startswith(f"{os.cpu_count()} CPU cores")
     assert f"torch CPU kernels {torch.backends.cpu.get_cpu_capability()}" in line
     if os.path.exists("/proc/cpuinfo"):
-        assert report._cpu_model() and f"({report._cpu_model()})" in line
+        assert provenance._cpu_model() and f"({provenance._cpu_model()})" in line
     # no /proc/cpuinfo (macOS, Windows): platform's processor name instead
     monkeypatch.setattr("builtins.open", lambda *a, **k: (_ for _ in ()).throw(OSError("no cpuinfo")))
     monkeypatch.setattr(platform, "processor", lambda: "  Some CPU ")
-    assert report._cpu_model() == "Some CPU"
+    assert provenance._cpu_model() == "Some CPU"

@@ -56,3 +56,20 @@ def test_report_shows_every_seed(tmp_path):
     # one seed only: no table
     md, _ = write_report(tmp_path, [], {"profile": "cpu", "seed": 0, "seeds": {0: by_seed[0]}})
     assert "every seed" not in md.read_text()
+
+
+def test_verdicts_keep_their_machine_and_the_report_says_when_seeds_differ(tmp_path):
+    from prmlib.lessons.provenance import machine
+    from prmlib.lessons.report import write_report
+
+    path = seed_claims.record(tmp_path / "seed-0", [{"id": "C1", "holds": True, "ours": "1", "paper": "2"}])
+    entry = json.loads(path.read_text())["claims"]["C1"]
+    assert entry["machine"] == machine() and "torch CPU kernels" in entry["machine"]
+    same = {0: {"C1": {"holds": True, "machine": "A"}}, 1: {"C1": {"holds": False, "machine": "A"}}}
+    assert seed_claims.machines(same) == {0: ["A"], 1: ["A"]}
+    md, _ = write_report(tmp_path / "r1", [], {"profile": "cpu", "seed": 0, "seeds": same})
+    assert "more than one machine" not in md.read_text()
+    mixed = {0: {"C1": {"holds": True, "machine": "A"}}, 1: {"C1": {"holds": False}, "C2": {"holds": True, "machine": "B"}}}
+    assert seed_claims.machines(mixed) == {0: ["A"], 1: ["not recorded", "B"]}
+    md, _ = write_report(tmp_path / "r2", [], {"profile": "cpu", "seed": 0, "seeds": mixed})
+    assert "more than one machine" in md.read_text() and "seed 1: not recorded / B" in md.read_text()

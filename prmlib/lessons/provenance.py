@@ -1,6 +1,6 @@
-"""Which code produced a result: the project's git commit and the versions of the libraries that
-train and score the PRMs. Reports and ``claims.json`` carry it, so a number can be traced to the
-code that ran.
+"""Which code, and which machine, produced a result: the project's git commit, the versions of the
+libraries that train and score the PRMs (:func:`code_version`), and the CPU and torch's kernels
+(:func:`machine`). Reports and ``claims.json`` carry them, so a number can be traced to what ran.
 
     >>> code_version()  # doctest: +SKIP
     'git 5976e84 (uncommitted changes), torch 2.13.0+cpu, transformers 5.17.0, trl 1.13.0'
@@ -8,6 +8,8 @@ code that ran.
 
 from __future__ import annotations
 
+import os
+import platform
 import subprocess
 from functools import lru_cache
 from importlib import metadata
@@ -54,3 +56,35 @@ def code_version() -> str:
         except metadata.PackageNotFoundError:
             continue
     return ", ".join(parts)
+
+
+def machine() -> str:
+    """A one-line description of this machine: CPU cores and model, platform, the vector instructions
+    torch's CPU kernels use (``AVX2``, ``AVX512``: the float rounding of training, and so a tiny
+    PRM's trained weights, can depend on them; docs/lessons.md, "Across machines"), and the GPU when torch
+    sees one."""
+    text = f"{os.cpu_count()} CPU cores"
+    model = _cpu_model()
+    text += f" ({model})" if model else ""
+    text += f", {platform.system()} {platform.machine()}, Python {platform.python_version()}"
+    try:
+        import torch
+
+        text += f", torch CPU kernels {torch.backends.cpu.get_cpu_capability()}"
+        if torch.cuda.is_available():
+            text += f", GPU {torch.cuda.get_device_name(0)}"
+    except (ImportError, RuntimeError, AttributeError):  # torch missing or broken: the report still writes
+        return text
+    return text
+
+
+def _cpu_model() -> str:
+    """The CPU's model name (Linux: /proc/cpuinfo), else what ``platform.processor()`` says."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                if line.lower().startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor().strip()

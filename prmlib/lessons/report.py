@@ -17,14 +17,13 @@ import base64
 import datetime as _dt
 import html
 import os
-import platform
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from prmlib.lessons.display import CLAIMS_MIME, SKIPPED_MIME
-from prmlib.lessons.provenance import code_version
+from prmlib.lessons.provenance import code_version, machine
 
 NO_REPORT_TAG = "no-report"
 
@@ -148,38 +147,6 @@ def _drop_empty_headings(items: list[Item]) -> list[Item]:
 
 
 # -- writing -------------------------------------------------------------------------------------
-def machine() -> str:
-    """A one-line description of this machine: CPU cores and model, platform, the vector instructions
-    torch's CPU kernels use (``AVX2``, ``AVX512``: the float rounding of training, and so a tiny
-    PRM's trained weights, can depend on them; docs/lessons.md, "Across machines"), and the GPU when torch
-    sees one."""
-    text = f"{os.cpu_count()} CPU cores"
-    model = _cpu_model()
-    text += f" ({model})" if model else ""
-    text += f", {platform.system()} {platform.machine()}, Python {platform.python_version()}"
-    try:
-        import torch
-
-        text += f", torch CPU kernels {torch.backends.cpu.get_cpu_capability()}"
-        if torch.cuda.is_available():
-            text += f", GPU {torch.cuda.get_device_name(0)}"
-    except (ImportError, RuntimeError, AttributeError):  # torch missing or broken: the report still writes
-        return text
-    return text
-
-
-def _cpu_model() -> str:
-    """The CPU's model name (Linux: /proc/cpuinfo), else what ``platform.processor()`` says."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as fh:
-            for line in fh:
-                if line.lower().startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor().strip()
-
-
 def claim_counts(claims: list[dict[str, Any]]) -> tuple[tuple[int, int], tuple[int, int]]:
     """``((held, paper's claims), (passed, data checks))``: ``D*`` ids are data checks."""
     checks = [bool(c["holds"]) for c in claims if str(c["id"]).startswith("D")]
@@ -339,7 +306,7 @@ def _seeds_section(by_seed: dict[int, dict[str, Any]], seed: int) -> tuple[str, 
     store holds verdicts of more than one seed; empty strings otherwise."""
     if len(by_seed) < 2:
         return "", ""
-    from prmlib.lessons.seed_claims import table
+    from prmlib.lessons.seed_claims import machines, table
 
     t = table(by_seed)
     t = t.rename(columns={"holds": "holds on"})
@@ -347,6 +314,10 @@ def _seeds_section(by_seed: dict[int, dict[str, Any]], seed: int) -> tuple[str, 
              f"`claims.json`; this run is seed {seed}). An empty cell: no verdict recorded for that seed "
              f"(the data checks come from notebook 00 and do not depend on the seed); *holds on* counts "
              f"the seeds with a verdict.")
+    where = machines(by_seed)
+    if len({m for ms in where.values() for m in ms}) > 1:  # trained weights can differ between CPUs
+        intro += (" The verdicts were computed on more than one machine, whose PRMs can differ (docs/lessons.md, "
+                  "\"Across machines\"): " + "; ".join(f"seed {s}: {' / '.join(ms)}" for s, ms in where.items()) + ".")
     cols = ["claim", *t.columns]
     md = ["### The same claims on every seed", "", intro, "", "| " + " | ".join(cols) + " |",
           "|" + "---|" * len(cols)]

@@ -301,7 +301,8 @@ def run(args: argparse.Namespace) -> int:
     from prmlib.lessons.display import knobs_of, make_profile
     from prmlib.lessons.display import meaningful as numbers_mean_something
     from prmlib.lessons.profiles import load_profile
-    from prmlib.lessons.report import claim_counts, machine, read_notebook, write_report
+    from prmlib.lessons.provenance import machine
+    from prmlib.lessons.report import claim_counts, read_notebook, write_report
 
     started = _dt.datetime.now().astimezone()  # with the UTC offset, for the report
     t0 = time.perf_counter()

@@ -18,15 +18,15 @@ from typing import Any
 
 import pandas as pd
 
-from prmlib.lessons.provenance import code_version
+from prmlib.lessons.provenance import code_version, machine
 
 FILE = "claims.json"
 
 
 def record(root: str | Path, claims: list[dict[str, Any]], knobs: dict[str, Any] | None = None) -> Path:
     """Merge ``claims`` (dicts with ``id``, ``holds``, ``ours``, ``paper``) into ``<root>/claims.json``,
-    each with the time and the code (:func:`~prmlib.lessons.provenance.code_version`) that computed
-    it; a claim that was not measured (a PRM missing from a stored-only run) is not recorded."""
+    each with the time, the code (:func:`~prmlib.lessons.provenance.code_version`) and the machine
+    (:func:`~prmlib.lessons.provenance.machine`) that computed it; a claim that was not measured (a PRM missing from a stored-only run) is not recorded."""
     path = Path(root) / FILE
     knobs = dict(knobs or {})
     old: dict[str, Any] = {}
@@ -38,11 +38,12 @@ def record(root: str | Path, claims: list[dict[str, Any]], knobs: dict[str, Any]
     entries = old.get("claims", {}) if old.get("knobs", {}) == knobs else {}
     at = _dt.datetime.now().isoformat(timespec="seconds")
     code = code_version()  # which code computed the verdict (entries of earlier runs keep theirs)
+    where = machine()  # and where: trained weights can differ between CPUs (docs/lessons.md, "Across machines")
     for c in claims:
         if "(not measured" in str(c.get("ours", "")):  # no verdict: keep what an earlier run measured
             continue
         entries[str(c["id"])] = {"holds": bool(c["holds"]), "ours": str(c.get("ours", "")),
-                                 "paper": str(c.get("paper", "")), "at": at, "code": code}
+                                 "paper": str(c.get("paper", "")), "at": at, "code": code, "machine": where}
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps({"knobs": knobs, "claims": entries}, indent=1, sort_keys=True) + "\n")
@@ -76,6 +77,13 @@ def table(by_seed: dict[int, dict[str, Any]]) -> pd.DataFrame:
                   for row in cells.values()]
     t.index.name = "claim"
     return t
+
+
+def machines(by_seed: dict[int, dict[str, Any]]) -> dict[int, list[str]]:
+    """Per seed, the machines its recorded verdicts were computed on (``"not recorded"`` for entries
+    written before the machine was kept), in the order first seen."""
+    return {s: list(dict.fromkeys(str(e.get("machine") or "not recorded") for e in entries.values()))
+            for s, entries in by_seed.items()}
 
 
 def _order(claim_id: str) -> tuple[int, int, str]:
