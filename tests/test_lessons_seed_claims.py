@@ -73,3 +73,6 @@ def test_verdicts_keep_their_machine_and_the_report_says_when_seeds_differ(tmp_p
     assert seed_claims.machines(mixed) == {0: ["A"], 1: ["not recorded", "B"]}
     md, _ = write_report(tmp_path / "r2", [], {"profile": "cpu", "seed": 0, "seeds": mixed})
     assert "more than one machine" in md.read_text() and "seed 1: not recorded / B" in md.read_text()
+    older = {0: {"C1": {"holds": True, "machine": "A"}}, 1: {"C1": {"holds": False}}}  # not recorded: no claim of a difference
+    md, _ = write_report(tmp_path / "r3", [], {"profile": "cpu", "seed": 0, "seeds": older})
+    assert "more than one machine" not in md.read_text()

@@ -315,7 +315,7 @@ def _seeds_section(by_seed: dict[int, dict[str, Any]], seed: int) -> tuple[str, 
              f"(the data checks come from notebook 00 and do not depend on the seed); *holds on* counts "
              f"the seeds with a verdict.")
     where = machines(by_seed)
-    if len({m for ms in where.values() for m in ms}) > 1:  # trained weights can differ between CPUs
+    if len({m for ms in where.values() for m in ms} - {"not recorded"}) > 1:  # weights can differ between CPUs
         intro += (" The verdicts were computed on more than one machine, whose PRMs can differ (docs/lessons.md, "
                   "\"Across machines\"): " + "; ".join(f"seed {s}: {' / '.join(ms)}" for s, ms in where.items()) + ".")
     cols = ["claim", *t.columns]
