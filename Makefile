@@ -28,6 +28,8 @@ $(STAMP): pyproject.toml
 
 # The lesson notebooks on the cpu profile (papermill), then the report: runs/cpu/seed-$(SEED)/report.html.
 # Cold about 15 minutes on 2 cores (the PRMs train once; measured 15.2 min); with the store warm under a minute (49 s).
+# The README's numbers were computed with torch's AVX2 kernels; on a CPU with AVX-512 the PRMs train to other
+# weights (docs/lessons.md, "Across machines"). To reproduce them there: ATEN_CPU_CAPABILITY=avx2 make demo
 demo: $(STAMP)
 	$(VENV)/bin/prmlib run --profile cpu --seed $(SEED)
 	@echo
