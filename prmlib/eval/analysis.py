@@ -96,6 +96,21 @@ def extracted_baselines(data: Mapping[str, Any], kinds: Sequence[str] = BASELINE
         for k in kinds])
 
 
+def argmin_positions(step_scores: Sequence[Sequence[float]], min_steps: int = 1) -> list[tuple[int, int]]:
+    """``(index of the lowest step score, number of steps)`` of each solution with at least
+    ``min_steps`` steps (the first occurrence of the minimum); the rule of
+    :func:`lowest_score_positions`, per solution."""
+    out = []
+    for scores in step_scores:
+        s = np.asarray(scores, dtype=np.float64)
+        if len(s) < max(min_steps, 1):
+            continue
+        if np.isnan(s).any():
+            raise ValueError("step scores contain NaN")
+        out.append((int(np.argmin(s)), len(s)))
+    return out
+
+
 def lowest_score_positions(
     step_scores: Sequence[Sequence[float]], bins: int = 10, min_steps: int = 1
 ) -> dict[str, Any]:
@@ -117,14 +132,7 @@ def lowest_score_positions(
         like "0.0-0.1"), ``count`` and ``share`` (%).
     """
     positions, last, first = [], 0, 0
-    for scores in step_scores:
-        s = np.asarray(scores, dtype=np.float64)
-        n = len(s)
-        if n < max(min_steps, 1):
-            continue
-        if np.isnan(s).any():
-            raise ValueError("step scores contain NaN")
-        i = int(np.argmin(s))
+    for i, n in argmin_positions(step_scores, min_steps):
         last += i == n - 1
         first += i == 0
         positions.append(1.0 if n == 1 else i / (n - 1))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from prmlib.eval.analysis import argmin_positions
 from prmlib.eval.bon import best_of_n
 from prmlib.eval.bootstrap import (
     bon_accuracy_interval,
@@ -72,15 +73,12 @@ def extracted_hits(run, name: str) -> np.ndarray:
 def lowest_last_counts(run, name: str) -> tuple[np.ndarray, np.ndarray]:
     """Per Best-of-N problem: how many of its candidates with at least two steps have their lowest
     step score (first occurrence) on the last step, and how many such candidates it has. Pooled,
-    this is the metric ``lowest_last_share`` (Figure 8; the rule of
-    :func:`prmlib.eval.analysis.lowest_score_positions` with ``min_steps=2``)."""
+    this is the metric ``lowest_last_share`` (Figure 8; :func:`prmlib.eval.analysis.argmin_positions`,
+    the rule of ``lowest_score_positions``, with ``min_steps=2``)."""
     scores, _ = _clean(run.scores(name))
-    hits, counts = [], []
-    for problem in scores["bon"]:
-        long = [np.asarray(s, dtype=float) for s in problem if len(s) >= 2]
-        hits.append(sum(int(np.argmin(s)) == len(s) - 1 for s in long))
-        counts.append(len(long))
-    return np.array(hits, dtype=float), np.array(counts, dtype=float)
+    per = [argmin_positions(problem, min_steps=2) for problem in scores["bon"]]
+    return (np.array([sum(i == n - 1 for i, n in p) for p in per], dtype=float),
+            np.array([len(p) for p in per], dtype=float))
 
 
 def measure_names(run, agg: str = "product") -> dict[str, str]:
