@@ -28,6 +28,49 @@ def test_store_reuses_and_invalidates(tmp_path):
     assert (tmp_path / "stage" / k1 / "inputs.json").exists()
 
 
+def test_store_records_where_each_stage_was_computed(tmp_path, monkeypatch):
+    """Every finished stage keeps the machine and code that computed it (not in its key: a store
+    copied to another machine is reused), and made_by counts them, older stages included."""
+    import json
+
+    from prmlib.lessons import provenance
+    from prmlib.lessons.store import NOT_RECORDED
+
+    store = RunStore(tmp_path)
+    k1, _ = store.json("stage", {"x": 1}, lambda: 1)
+    here = provenance.machine()
+    made = json.loads((tmp_path / "stage" / k1 / "made.json").read_text())
+    assert made["machine"] == here and made["code"] == provenance.code_version()
+    assert made["seconds"] >= 0 and made["finished"]
+    # another machine, same inputs: the stage is reused, not recomputed, and keeps its first machine
+    monkeypatch.setattr(provenance, "machine", lambda: "machine B")
+    assert store.json("stage", {"x": 1}, lambda: 2) == (k1, 1)
+    store.json("stage", {"x": 2}, lambda: 2)
+    old = tmp_path / "stage" / store.key("stage", {"x": 3})
+    store.json("stage", {"x": 3}, lambda: 3)
+    (old / "made.json").unlink()  # a stage from before made.json existed
+    (tmp_path / "other" / "unfinished").mkdir(parents=True)  # no DONE: not counted
+    by = store.made_by()
+    assert by["machine"] == {here: 1, "machine B": 1, NOT_RECORDED: 1}
+    assert by["code"] == {provenance.code_version(): 2, NOT_RECORDED: 1}
+
+
+def test_report_says_where_the_stored_stages_were_computed():
+    from collections import Counter
+
+    from prmlib.lessons.report import made_by_note
+
+    here = Counter({"A": 3})
+    assert made_by_note({"machine": here, "code": Counter({"git 1": 3})}, "A") == (
+        "the store's 3 stages: all recorded ones on this machine, by 1 code version (git 1: 3)")
+    mixed = {"machine": Counter({"A": 2, "B": 5, "not recorded": 1}),
+             "code": Counter({"git 1": 6, "git 2": 1, "not recorded": 1})}
+    assert made_by_note(mixed, "A") == (
+        "the store's 8 stages: 5 computed on another machine (B: 5), 1 from before the store recorded where "
+        "a stage was computed, by 2 code versions (git 1: 6; git 2: 1)")
+    assert made_by_note({"machine": Counter(), "code": Counter()}, "A") == "the store holds no finished stage"
+
+
 def test_store_key_ignores_dict_order():
     assert stable_hash({"a": 1, "b": [1, 2]}) == stable_hash({"b": [1, 2], "a": 1})
     assert stable_hash({"a": 1}) != stable_hash({"a": 2})

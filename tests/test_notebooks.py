@@ -316,6 +316,9 @@ def test_smoke_run_writes_the_report(smoke_run):
     assert html.count("data:image/png;base64,") >= 8 and "<img" in html and "src=\"report_figures" not in html
     assert md.count("](report_figures/") == html.count("data:image/png;base64,")
     assert "mean nothing" in md  # the smoke profile says its numbers are meaningless
+    # the header says where the stored stages were computed (here, by this code: a fresh store)
+    stages = len(list(root.glob("*/*/made.json")))
+    assert stages and f"the store's {stages} stages: all recorded ones on this machine, by 1 code version" in md
     for src in SOURCES:
         assert f"notebooks/{src.name}" in html
 

@@ -58,11 +58,12 @@ def code_version() -> str:
     return ", ".join(parts)
 
 
+@lru_cache(maxsize=1)
 def machine() -> str:
     """A one-line description of this machine: CPU cores and model, platform, the vector instructions
     torch's CPU kernels use (``AVX2``, ``AVX512``: the float rounding of training, and so a tiny
     PRM's trained weights, can depend on them; docs/lessons.md, "Across machines"), and the GPU when torch
-    sees one."""
+    sees one. Cached for the process."""
     text = f"{os.cpu_count()} CPU cores"
     model = _cpu_model()
     text += f" ({model})" if model else ""

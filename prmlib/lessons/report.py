@@ -205,7 +205,7 @@ def write_report(root: str | os.PathLike, notebooks: list[NotebookSummary], meta
     ``meta``: ``profile``, ``seed``, optionally ``description``, ``meaningful``, ``knobs``, ``code``
     (default :func:`~prmlib.lessons.provenance.code_version`),
     ``seconds``, ``started`` (ISO time), ``machine``, ``workers`` (notebooks run side by side),
-    ``earlier`` (names of notebooks among
+    ``made_by`` (:meth:`prmlib.lessons.store.RunStore.made_by` of the run's store), ``earlier`` (names of notebooks among
     ``notebooks`` that an earlier run executed), ``seeds`` (``{seed: {claim id: entry}}`` of
     :func:`prmlib.lessons.seed_claims.collect`: a claim-by-seed table when it has two seeds or more).
     """
@@ -218,8 +218,9 @@ def write_report(root: str | os.PathLike, notebooks: list[NotebookSummary], meta
     when = meta.get("started") or _dt.datetime.now().astimezone().isoformat(timespec="seconds")
     header = (f"profile `{meta['profile']}`" + (f" ({meta['description']})" if meta.get("description") else "")
               + f", seed {meta['seed']}, {when}, {meta.get('machine') or machine()}"
-              + f"; code: {meta.get('code') or code_version()} (stages reused from the store may have been "
-              "computed by earlier code or on another machine)")
+              + f"; code: {meta.get('code') or code_version()}"
+              + (f"; {made_by_note(meta['made_by'], meta.get('machine') or machine())}" if meta.get("made_by")
+                 else " (stages reused from the store may have been computed by earlier code or on another machine)"))
     if meta.get("knobs"):
         header += "; changed: " + ", ".join(f"{k}={v}" for k, v in meta["knobs"].items())
     earlier = list(meta.get("earlier") or [])
@@ -299,6 +300,31 @@ def write_report(root: str | os.PathLike, notebooks: list[NotebookSummary], meta
                          f"<title>{html.escape(title)}</title><style>{CSS}</style></head>\n<body>\n"
                          + "\n".join(body) + "\n</body></html>\n")
     return md_path, html_path
+
+
+def made_by_note(made: dict[str, Any], here: str) -> str:
+    """One sentence on where and by which code the stored stages were computed, from
+    :meth:`prmlib.lessons.store.RunStore.made_by`; ``here`` is this machine's line."""
+    from prmlib.lessons.store import NOT_RECORDED
+
+    machines, codes = made["machine"], made["code"]
+    n = sum(machines.values())
+    if not n:
+        return "the store holds no finished stage"
+    parts = []
+    other = {m: c for m, c in machines.items() if m not in (here, NOT_RECORDED)}
+    if other:
+        parts.append(f"{sum(other.values())} computed on another machine ("
+                     + "; ".join(f"{m}: {c}" for m, c in sorted(other.items(), key=lambda x: -x[1])) + ")")
+    elif machines.get(here):
+        parts.append("all recorded ones on this machine")
+    if machines.get(NOT_RECORDED):
+        parts.append(f"{machines[NOT_RECORDED]} from before the store recorded where a stage was computed")
+    recorded = {c: k for c, k in codes.items() if c != NOT_RECORDED}
+    if recorded:
+        parts.append(f"by {len(recorded)} code version{'' if len(recorded) == 1 else 's'} ("
+                     + "; ".join(f"{c}: {k}" for c, k in sorted(recorded.items(), key=lambda x: -x[1])) + ")")
+    return f"the store's {n} stage{'' if n == 1 else 's'}: " + ", ".join(parts)
 
 
 def _seeds_section(by_seed: dict[int, dict[str, Any]], seed: int) -> tuple[str, str]:

@@ -303,6 +303,7 @@ def run(args: argparse.Namespace) -> int:
     from prmlib.lessons.profiles import load_profile
     from prmlib.lessons.provenance import machine
     from prmlib.lessons.report import claim_counts, read_notebook, write_report
+    from prmlib.lessons.store import RunStore
 
     started = _dt.datetime.now().astimezone()  # with the UTC offset, for the report
     t0 = time.perf_counter()
@@ -372,7 +373,7 @@ def run(args: argparse.Namespace) -> int:
     md, html = write_report(out_root, summaries, {
         "profile": profile.name, "seed": args.seed, "description": profile.description, "meaningful": meaningful,
         "knobs": params, "seconds": seconds, "started": started.isoformat(timespec="seconds"), "machine": machine(),
-        "earlier": [p.stem for p in earlier], "workers": workers,
+        "made_by": RunStore(root, read_only=True).made_by(), "earlier": [p.stem for p in earlier], "workers": workers,
         "seeds": seed_claims.collect(root.parent) if not params else {}})
     (held, n), (passed, n_checks) = claim_counts(claims)
     print(f"{held}/{n} claims hold" + (f", {passed}/{n_checks} data checks pass" if n_checks else "")

@@ -5,6 +5,9 @@ Layout: ``<root>/<stage>/<key>/`` (``root`` is ``runs/<profile>/seed-<S>``), hol
 * ``inputs.json``: the settings and upstream keys the artifact depends on (the key is their hash);
 * the artifact: ``data.json`` (JSON), ``dataset/`` (a ``datasets.Dataset.save_to_disk`` folder) or
   ``model/`` (a Hugging Face model folder);
+* ``made.json``: where and by what it was computed (:func:`~prmlib.lessons.provenance.machine`,
+  :func:`~prmlib.lessons.provenance.code_version`, seconds, finishing time); not part of the key, so
+  a store copied between machines is reused, and :meth:`RunStore.made_by` says what it mixes;
 * ``DONE``: written last. A stage folder without it is an interrupted computation and is redone.
 
 A re-run with the same settings finds every ``DONE`` folder and reuses it; changing one setting
@@ -20,7 +23,9 @@ import hashlib
 import json
 import os
 import shutil
+import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -78,7 +83,9 @@ class RunStore:
         tmp.mkdir()
         try:
             (tmp / "inputs.json").write_text(json.dumps(inputs, indent=1, sort_keys=True, default=str))
+            start = time.perf_counter()
             write(tmp)
+            (tmp / MADE).write_text(json.dumps(_made(time.perf_counter() - start), indent=1))
             (tmp / "DONE").write_text("")
             if (final / "DONE").exists():  # another process finished the same stage meanwhile
                 shutil.rmtree(tmp, ignore_errors=True)
@@ -128,6 +135,34 @@ class RunStore:
 
     def summary(self) -> dict[str, int]:
         return {"reused": len(self.hits), "computed": len(self.computed)}
+
+    def made_by(self) -> dict[str, Counter]:
+        """How many finished stages of the store each machine and each code version computed:
+        ``{"machine": Counter, "code": Counter}``; stages written before ``made.json`` existed count
+        under :data:`NOT_RECORDED`."""
+        out: dict[str, Counter] = {"machine": Counter(), "code": Counter()}
+        for done in sorted(self.root.glob("*/*/DONE")):
+            try:
+                made = json.loads((done.parent / MADE).read_text())
+            except (OSError, ValueError):
+                made = {}
+            for field, counts in out.items():
+                counts[made.get(field) or NOT_RECORDED] += 1
+        return out
+
+
+MADE = "made.json"
+#: what :meth:`RunStore.made_by` counts a stage under when it has no ``made.json``
+NOT_RECORDED = "not recorded"
+
+
+def _made(seconds: float) -> dict[str, Any]:
+    from datetime import datetime
+
+    from prmlib.lessons.provenance import code_version, machine
+
+    return {"machine": machine(), "code": code_version(), "seconds": round(seconds, 3),
+            "finished": datetime.now().astimezone().isoformat(timespec="seconds")}
 
 
 def _alive(pid: str) -> bool:
