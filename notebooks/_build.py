@@ -361,7 +361,7 @@ right).
 thresholds = None                # hard-label thresholds of the sweep, e.g. [0, 2, 4, 6] (None: the profile's)
 train_problems_per_level = None  # training problems per level (None: the profile's)
 retrain_seeds = []               # train the four PRMs again with these training seeds, e.g. [1, 2]'''),
-    code('''from prmlib.lessons import display as d, lesson4_labels, noise, retrain
+    code('''from prmlib.lessons import display as d, lesson4_labels, noise, retrain, soft_vs_hard
 
 d.setup()
 run = d.open_run(profile, seed, run_dir, k=k, thresholds=thresholds, train_problems_per_level=train_problems_per_level)'''),
@@ -379,6 +379,14 @@ d.show_figure(d.compare_bars(t, d.bon_column(t), "paper BoN", ylabel="Best-of-N 
                              xlabel="training labels", title="Figure 3: hard vs soft labels, Best-of-N",
                              ours_label="ours (95% test-set interval)", interval=ci[["BoN low", "BoN high"]]))'''),
     *noise_cells("LESSON4_PAIRS"),
+    md("""
+Before filtering, the paper's hard and soft PRMs are level. Where they are not, look at what the two
+kinds of label say about a first wrong step. At threshold 0 the hard label calls it right as soon as
+one of its K completions reaches the answer; its soft target is c/K, however small. The table counts
+the first wrong steps of the training solutions that threshold 0 calls right, and the soft targets
+those steps and the right steps get instead (labels only, no PRM).
+"""),
+    code('''d.show(soft_vs_hard.table(run), "First wrong steps that the threshold-0 labels call right, and their soft targets")'''),
     md("""
 How the four trainings went: each PRM's training loss, logged with the model. Hard labels are
 trained with cross-entropy, soft ones with binary cross-entropy against c/K, which cannot fall below
@@ -438,6 +446,9 @@ d.show_figure(lesson4_labels.what_if_figure(run, what_if))'''),
   more information. Does soft catch up with hard after filtering?
 - `lesson4_labels.threshold_prm_what_if(run)` trains the threshold-0 and 1/8 PRMs in the world whose
   policy never corrects itself (two more trainings). Do the PRMs follow their labels there too?
+- `soft_vs_hard.what_if(run)` trains MC hard and MC soft in that same world (two more trainings):
+  with fewer first wrong steps hidden by threshold 0, does soft's lead over hard shrink? On `cpu`
+  seeds 0-2 (docs/lessons.md, question 7) it went from 16.6 / 6.0 / 11.2 F1 points to -4.7 / 0.0 / 3.1.
 - `retrain_seeds = [1, 2]`: the four PRMs trained twice more on the same rows (eight trainings, about
   50-100 s each on `cpu`, two at a time). Does consensus soft fail in one of them, and where does C5 go?
 """),

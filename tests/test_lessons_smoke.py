@@ -630,3 +630,44 @@ def test_one_job_per_stored_prm(run, monkeypatch):
     assert len(seen) == 2 and {j["seed"] for j in seen} == {run.seed, 7}
     with pytest.raises(ValueError, match="needs K > 4"):  # smoke: K = 4
         run._job("mc_hard_t4")
+
+
+def test_hidden_first_errors_counts_what_threshold_zero_calls_right():
+    """Question 7's label description on four hand-made solutions (K = 8): a first wrong step that
+    keeps 2 right completions is hidden (soft target 2/8); one with none is found; a too-early MC
+    error hides nothing; right steps' targets are those the soft labels keep before the exact error."""
+    from types import SimpleNamespace
+
+    from prmlib.annotate.mc import MCResult, hard_labels
+    from prmlib.lessons.soft_vs_hard import hidden_first_errors
+
+    def mc(counts):
+        labels = hard_labels(counts, 8)
+        return MCResult(counts=counts, drawn=[8] * len(counts), k=8, threshold=0, strategy="exhaustive",
+                        final_step="sample", labels=labels, first_error=len(labels) - 1 if not labels[-1] else -1,
+                        rollouts=8 * len(counts), tokens=0, answer_correct=False)
+
+    cases = [(1, [8, 2, 0]), (0, [0, 5]), (-1, [8, 4]), (2, [3, 0, 5])]  # (exact first error, MC counts)
+    run = SimpleNamespace(train_solutions=[SimpleNamespace(meta={"first_error": fe}) for fe, _ in cases],
+                          mc_results=[mc(c) for _, c in cases])
+    out = hidden_first_errors(run)
+    assert out["erroneous training solutions"] == 3
+    assert out["first wrong steps called right at t = 0 (%)"] == pytest.approx(100 / 3)
+    assert out["their mean soft target"] == 0.25
+    assert out["right steps' mean soft target"] == pytest.approx((1.0 + 1.0 + 0.5 + 0.375 + 0.0) / 5)
+
+
+def test_soft_vs_hard_what_if_sets_the_worlds_side_by_side(run):
+    from prmlib.lessons import soft_vs_hard
+
+    t = soft_vs_hard.what_if(run)
+    assert list(t.index) == ["this world", "no self-correction"]
+    here = t.loc["this world"]
+    f1 = {n: run.metrics(n)["processbench"]["avg_f1"] for n in ("mc_hard", "mc_soft")}
+    assert (here["MC hard F1"], here["MC soft F1"]) == (f1["mc_hard"], f1["mc_soft"])
+    assert (t["soft - hard (F1 points)"] == t["MC soft F1"] - t["MC hard F1"]).all()
+    assert here["first wrong steps called right at t = 0 (%)"] == soft_vs_hard.hidden_first_errors(run)[
+        "first wrong steps called right at t = 0 (%)"]
+    assert t.notna().all().all()  # the what-if world's PRMs were trained and scored
+    with pytest.raises(ValueError, match="world must be one of"):
+        soft_vs_hard.what_if(run, world="no such world")

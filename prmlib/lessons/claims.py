@@ -51,6 +51,30 @@ def all_claims(run) -> list[Claim]:
     return out
 
 
+def what_if_claims(run, world: str = "no self-correction") -> list[Claim]:
+    """Every claim of ``run``'s profile and seed in a what-if world of lesson 4
+    (:data:`~prmlib.lessons.lesson4_labels.WHAT_IF`, a policy that recovers less from its mistakes):
+    solutions, labels, every PRM and the test sets are sampled and trained afresh there, under
+    ``<run folder>/what-if/`` (:func:`~prmlib.lessons.lesson4_labels.what_if_run`). A diagnostic of
+    which verdicts the policy's recoveries decide (docs/lessons.md, question 8); the lessons' own
+    world is unchanged. Trains ``profile.workers`` PRMs at a time: a script that calls it needs the
+    ``if __name__ == "__main__":`` guard. Needs the synthetic world.
+    """
+    from prmlib.lessons.common import synthetic_policy
+    from prmlib.lessons.lesson4_labels import WHAT_IF, what_if_run
+
+    if synthetic_policy(run) is None:
+        raise ValueError("what-if worlds change the synthetic policy's knobs: this run has no synthetic policy")
+    if world not in WHAT_IF:
+        raise ValueError(f"world must be one of {list(WHAT_IF)}, got {world!r}")
+    other = what_if_run(run, world)
+    try:
+        other.train_all()
+        return all_claims(other)
+    finally:
+        other.close()
+
+
 def claims_table(claims: list[Claim]) -> pd.DataFrame:
     """claim / paper / ours / holds, one row per claim."""
     return pd.DataFrame([{"id": c.id, "lesson": c.lesson, "claim": c.claim, "paper": c.paper, "ours": c.ours,
