@@ -671,3 +671,19 @@ def test_soft_vs_hard_what_if_sets_the_worlds_side_by_side(run):
     assert t.notna().all().all()  # the what-if world's PRMs were trained and scored
     with pytest.raises(ValueError, match="world must be one of"):
         soft_vs_hard.what_if(run, world="no such world")
+
+
+def test_what_if_claims_are_every_claim_of_a_fresh_world(run, monkeypatch):
+    from prmlib.lessons import claims as claims_mod
+    from prmlib.lessons import common
+
+    there = claims_mod.what_if_claims(run)
+    assert [c.id for c in there] == [c.id for c in claims_mod.all_claims(run)]
+    assert all(claims_mod.measured(c) for c in there)  # every PRM of the what-if world was trained
+    store = run.root / "what-if" / run.profile.name / f"seed-{run.seed}"
+    assert len(list((store / "prm").glob("*/DONE"))) >= len(run.prm_names())
+    with pytest.raises(ValueError, match="world must be one of"):
+        claims_mod.what_if_claims(run, world="no such world")
+    monkeypatch.setattr(common, "synthetic_policy", lambda r: None)
+    with pytest.raises(ValueError, match="no synthetic policy"):
+        claims_mod.what_if_claims(run)
