@@ -6,7 +6,9 @@
 * :mod:`prmlib.lessons.experiment`: :class:`LessonRun`, the chain (labels, PRMs, scores, metrics);
 * ``lesson1_value`` ... ``lesson7_recipe``: each lesson's tables, figure and claims;
 * :mod:`prmlib.lessons.claims`: every claim ``C1_value`` ... ``C11_recipe`` of one run;
-* :mod:`prmlib.lessons.noise`: which differences between two PRMs exceed test-set noise.
+* :mod:`prmlib.lessons.noise`: which differences between two PRMs exceed test-set noise;
+* :mod:`prmlib.lessons.soft_vs_hard`: why soft MC labels beat hard ones before filtering in the
+  synthetic world (the threshold-0 labels and the policy's self-correction).
 
 Example::
 
