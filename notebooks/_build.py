@@ -386,7 +386,7 @@ one of its K completions reaches the answer; its soft target is c/K, however sma
 the first wrong steps of the training solutions that threshold 0 calls right, and the soft targets
 those steps and the right steps get instead (labels only, no PRM).
 """),
-    code('''d.show(soft_vs_hard.table(run), "First wrong steps that the threshold-0 labels call right, and their soft targets")'''),
+    code('''d.show(soft_vs_hard.table(run), "First wrong steps that the threshold-0 labels call right, and their soft targets", digits=2)'''),
     md("""
 How the four trainings went: each PRM's training loss, logged with the model. Hard labels are
 trained with cross-entropy, soft ones with binary cross-entropy against c/K, which cannot fall below

@@ -50,7 +50,7 @@ def table(run) -> pd.DataFrame:
 
     if not run.world.has_exact_labels:
         return Skipped("the training solutions carry no exact step labels (a real policy)")
-    return pd.DataFrame({"this world": hidden_first_errors(run)}).T.rename_axis("world")
+    return _counts_as_int(pd.DataFrame({"this world": hidden_first_errors(run)}).T.rename_axis("world"))
 
 
 def what_if(run, world: str = "no self-correction") -> pd.DataFrame:
@@ -83,4 +83,8 @@ def what_if(run, world: str = "no self-correction") -> pd.DataFrame:
                        f"MC hard BoN@{n} (product)": m["mc_hard"]["bon"]["product"],
                        f"MC soft BoN@{n} (product)": m["mc_soft"]["bon"]["product"],
                        **hidden_first_errors(r)}
-    return pd.DataFrame(rows).T.rename_axis("world")
+    return _counts_as_int(pd.DataFrame(rows).T.rename_axis("world"))
+
+
+def _counts_as_int(t: pd.DataFrame) -> pd.DataFrame:
+    return t.astype({"erroneous training solutions": int})
