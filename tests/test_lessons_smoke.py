@@ -687,3 +687,18 @@ def test_what_if_claims_are_every_claim_of_a_fresh_world(run, monkeypatch):
     monkeypatch.setattr(common, "synthetic_policy", lambda r: None)
     with pytest.raises(ValueError, match="no synthetic policy"):
         claims_mod.what_if_claims(run)
+
+
+def test_soft_vs_hard_gaps_repeat_the_comparison_per_training_seed(run):
+    from prmlib.lessons import soft_vs_hard
+
+    t = soft_vs_hard.gaps(run, training_seeds=(run.seed, run.seed + 1))
+    assert list(t.index) == [(w, s) for w in ("this world", "no self-correction") for s in (run.seed, run.seed + 1)]
+    own = t.loc[("this world", run.seed)]  # the run's own training seed is the lessons' PRM
+    assert (own["MC hard F1"], own["MC soft F1"]) == tuple(
+        run.metrics(n)["processbench"]["avg_f1"] for n in ("mc_hard", "mc_soft"))
+    again = t.loc[("this world", run.seed + 1)]
+    assert again["MC hard F1"] == run.metrics(f"mc_hard@{run.seed + 1}")["processbench"]["avg_f1"]
+    assert (t["soft - hard (F1 points)"] == t["MC soft F1"] - t["MC hard F1"]).all() and t.notna().all().all()
+    with pytest.raises(ValueError, match="training_seeds non-empty"):
+        soft_vs_hard.gaps(run, training_seeds=())

@@ -14,6 +14,8 @@ by side.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 
 #: the PRMs compared: threshold-0 hard labels and soft labels of the same MC counts
@@ -84,6 +86,35 @@ def what_if(run, world: str = "no self-correction") -> pd.DataFrame:
                        f"MC soft BoN@{n} (product)": m["mc_soft"]["bon"]["product"],
                        **hidden_first_errors(r)}
     return _counts_as_int(pd.DataFrame(rows).T.rename_axis("world"))
+
+
+def gaps(run, world: str = "no self-correction", training_seeds: Sequence[int] = (0, 1, 2)) -> pd.DataFrame:
+    """:func:`what_if`'s F1 comparison repeated over training runs: MC hard and MC soft trained with
+    each of ``training_seeds`` (the same rows; other initial weights and batch order,
+    :func:`prmlib.lessons.experiment.training_seed_of`) in ``run``'s world and in ``world``.
+
+    Trains what is not stored (``profile.workers`` at a time; a script needs the
+    ``if __name__ == "__main__":`` guard). Rows: (world, training seed); columns: ``MC hard F1``,
+    ``MC soft F1``, ``soft - hard (F1 points)``. Outside the synthetic world: a Skipped note.
+    """
+    from prmlib.lessons.common import synthetic_policy
+    from prmlib.lessons.display import Skipped
+    from prmlib.lessons.lesson4_labels import WHAT_IF, what_if_run
+
+    if synthetic_policy(run) is None:
+        return Skipped("needs the synthetic world: the what-if world changes its policy's knobs")
+    if world not in WHAT_IF or not training_seeds:
+        raise ValueError(f"world must be one of {list(WHAT_IF)} and training_seeds non-empty; got {world!r}, "
+                         f"{list(training_seeds)}")
+    rows = []
+    for label, r in (("this world", run), (world, what_if_run(run, world))):
+        names = {s: {n: f"{n}@{s}" for n in NAMES} for s in training_seeds}
+        r.train_all([name for per_seed in names.values() for name in per_seed.values()])
+        for s, per_seed in names.items():
+            f1 = {n: r.metrics(name)["processbench"]["avg_f1"] for n, name in per_seed.items()}
+            rows.append({"world": label, "training seed": s, "MC hard F1": f1["mc_hard"], "MC soft F1": f1["mc_soft"],
+                         "soft - hard (F1 points)": f1["mc_soft"] - f1["mc_hard"]})
+    return pd.DataFrame(rows).set_index(["world", "training seed"])
 
 
 def _counts_as_int(t: pd.DataFrame) -> pd.DataFrame:
