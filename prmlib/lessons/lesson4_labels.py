@@ -157,6 +157,8 @@ def what_if_run(run, policy: dict | str):
 
     from prmlib.lessons.experiment import LessonRun
 
+    if isinstance(policy, str) and policy not in WHAT_IF:
+        raise ValueError(f"world must be one of {list(WHAT_IF)}, got {policy!r}")
     policy = WHAT_IF[policy] if isinstance(policy, str) else policy
     return LessonRun(replace(run.profile, policy={**run.profile.policy, **policy}), seed=run.seed,
                      run_dir=run.root / "what-if", progress=run.progress, stored_only=run.stored_only)
